@@ -1,0 +1,1 @@
+# bgp/: see its files

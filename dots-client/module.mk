@@ -1,0 +1,1 @@
+# dots-client/: see its files

@@ -1,0 +1,1 @@
+# dotsd/: see its files

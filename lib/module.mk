@@ -1,0 +1,3 @@
+# lib/: helpers every directory may use.
+LIB_SRCS	:= lib/log.c
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(OUT)/%.o)

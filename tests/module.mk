@@ -1,0 +1,22 @@
+# tests/: shared harness; each directory's module.mk adds its own tests.
+# Integration scripts are run after the unit tests, in name order.
+INTEGRATION	:= $(sort $(wildcard tests/integration/*.sh))
+TESTS		+= $(INTEGRATION)
+
+# Unit test link rule: $(OUT)/tests/NAME from the objects it lists.
+$(OUT)/tests/%:
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer targets: $(OUT)/fuzz/NAME from the .c files it lists, built by
+# clang with ASan+UBSan; tests/fuzz/smoke.sh runs each briefly in make check.
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+		   -D_GNU_SOURCE -DFUZZING -I. -I$(OUT) \
+		   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+$(OUT)/fuzz/%:
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+
+TESTS		+= tests/fuzz/smoke.sh

@@ -1,0 +1,1 @@
+# xdp/: see its files

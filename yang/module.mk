@@ -1,0 +1,1 @@
+# yang/: see its files
