@@ -1,0 +1,71 @@
+/*
+ * mitreq.h: RFC 9132 §4.4 mitigation requests: what a PUT, GET or DELETE
+ * on /.well-known/dots/mitigate means, independent of CoAP. signal.c
+ * decodes the transport, calls these, and encodes the reply. Owner:
+ * mitigation semantics + store.
+ */
+#ifndef DOTSD_MITREQ_H
+#define DOTSD_MITREQ_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "dotsd/conf.h"
+
+#define DOTS_ID_LEN	64	/* cuid/cdid bound (RFC: 22 chars typical) */
+
+/* The requesting peer, as signal.c authenticated it. */
+struct dots_peer {
+	const struct client_conf *client;	/* never NULL */
+	void		*session;	/* coap_session_t *, opaque here */
+	void		*pending;	/* async handle for signal_async_reply */
+};
+
+/* Uri-Path parameters after /.well-known/dots/mitigate. */
+struct dots_uri {
+	char		cdid[DOTS_ID_LEN];	/* "" unless from a gateway */
+	char		cuid[DOTS_ID_LEN];
+	uint8_t		has_mid;
+	uint32_t	mid;
+};
+
+/* What to answer. signal.c encodes body as CBOR, or sends diag as text. */
+struct dots_reply {
+	int		code;		/* 201, 204, 400, 409, ... */
+	json_t		*body;		/* wire JSON, owned by the reply */
+	char		diag[256];	/* error diagnostic when body is NULL */
+	int64_t		max_age;	/* seconds, -1 = no Max-Age option */
+	uint8_t		drop;		/* send nothing at all */
+	uint8_t		async;		/* answered later: signal_async_reply */
+};
+
+void	mitreq_put(const struct dots_peer *, const struct dots_uri *,
+	    const json_t *body, int efficacy, struct dots_reply *);
+void	mitreq_get(const struct dots_peer *, const struct dots_uri *,
+	    struct dots_reply *);
+void	mitreq_delete(const struct dots_peer *, const struct dots_uri *,
+	    struct dots_reply *);
+
+/* Lifetimes, active-but-terminating, status refresh. About once a second. */
+void	mitreq_tick(time_t now);
+/* Does this client have an active mitigation (selects mitigating-config)? */
+int	mitreq_active(const struct client_conf *c);
+/* Signal channel of c lost / back (activates preconfigured requests). */
+void	mitreq_signal_lost(const struct client_conf *c);
+void	mitreq_signal_restored(const struct client_conf *c);
+/* Reload durable state at start and hand it to the engine again. */
+int	mitreq_load(const struct dotsd_conf *conf, time_t now);
+/* Snapshot for dotsctl and metrics: array of objects, caller decrefs. */
+json_t	*mitreq_dump(void);
+
+/*
+ * Implemented by signal.c: notify observers of client c (all its cuids)
+ * that the representation of its mitigations changed.
+ */
+void	signal_notify(const struct client_conf *c, const char *cuid);
+/* Implemented by signal.c: deliver the reply of a request left async. */
+void	signal_async_reply(void *pending, struct dots_reply *r);
+
+#endif
