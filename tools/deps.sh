@@ -8,7 +8,7 @@ libcoap3-dev libcoap3-bin libssl-dev openssl
 libyang2-dev libyang2-tools libcbor-dev libjansson-dev libsqlite3-dev sqlite3
 libbpf-dev bpftool libxdp-dev xdp-tools linux-libc-dev
 libnl-3-dev libnl-route-3-dev libc-ares-dev
-iproute2 gobgpd bird2 exabgp tcpdump python3 libclang-rt-14-dev"
+iproute2 iputils-ping gobgpd bird2 exabgp tcpdump python3 libclang-rt-14-dev"
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PKGS 2>/dev/null |
 	awk '$1 != "ii" { print $2 }')
