@@ -101,12 +101,15 @@ struct dotsd_conf {
 	int		nclients;
 	struct kv_conf	*kv;
 	int		nkv;
+	char		resolver[256];	/* c-ares servers csv, "" = resolv.conf */
 };
 
 /* conf.c: parse path; on error returns -EINVAL and err = "file:line: why". */
 int	conf_parse(const char *path, struct dotsd_conf **out, char *err,
 	    size_t errlen);
 void	conf_free(struct dotsd_conf *);
+/* The keyword table is sorted (bsearch): NULL, or the first misplaced one. */
+const char *conf_keyword_unsorted(void);
 /* printconf.c: the normalized configuration (dotsd -nv). */
 void	conf_print(FILE *, const struct dotsd_conf *);
 
