@@ -280,5 +280,10 @@ void	engine_tick(time_t now);
  * the first ones in report.
  */
 int	engine_reconcile(char *report, size_t len);
+/*
+ * Operator override (dotsctl): fix mitigation id at level (enum mit_level),
+ * or -1 to let it escalate freely again; moves it there now. 0 or -errno.
+ */
+int	engine_pin(uint64_t id, int level, char *err, size_t errlen);
 
 #endif

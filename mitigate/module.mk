@@ -1,1 +1,24 @@
-# mitigate/: see its files
+# mitigate/: the mitigation engine and the null test backends.
+# MITIGATE_OBJS is what dotsd links; null.o is in it so `backend null`
+# can stand in for xdp/bgp without root.
+MITIGATE_SRCS	:= mitigate/engine.c mitigate/compile.c mitigate/policy.c \
+		   mitigate/counters.c mitigate/escalate.c mitigate/null.c
+MITIGATE_OBJS	:= $(MITIGATE_SRCS:%.c=$(OUT)/%.o)
+
+MITIGATE_TESTS	:= mitigate_compile_test mitigate_engine_test
+TESTS		+= $(MITIGATE_TESTS:%=$(OUT)/tests/%)
+$(foreach t,$(MITIGATE_TESTS),$(eval \
+  $(OUT)/tests/$(t): $(OUT)/tests/unit/$(t).o $(MITIGATE_OBJS) $(LIB_OBJS)))
+
+BENCHES		+= $(OUT)/tests/bench/mitigate-bench
+$(OUT)/tests/bench/mitigate-bench: $(OUT)/tests/bench/mitigate_bench.o \
+		$(MITIGATE_OBJS) $(LIB_OBJS)
+
+# Static pattern rules: the objects of tests/ would otherwise match the
+# link rule $(OUT)/tests/% (shorter stem) instead of $(OUT)/%.o.
+MITIGATE_TOBJS	:= $(MITIGATE_TESTS:%=$(OUT)/tests/unit/%.o) \
+		   $(OUT)/tests/bench/mitigate_bench.o
+$(MITIGATE_TOBJS): $(OUT)/tests/%.o: tests/%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
