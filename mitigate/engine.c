@@ -771,8 +771,10 @@ engine_reconcile_backend(const struct mit_backend *be, char *report,
 		report_add(report, len, ndiff, " %s: out of memory", be->name);
 		goto out;
 	}
-	qsort(have.g, have.n, sizeof(uint64_t), group_cmp);
-	qsort(want.g, want.n, sizeof(uint64_t), group_cmp);
+	if (have.n > 1)
+		qsort(have.g, have.n, sizeof(uint64_t), group_cmp);
+	if (want.n > 1)
+		qsort(want.g, want.n, sizeof(uint64_t), group_cmp);
 	for (a = b = 0; a < have.n || b < want.n;) {
 		if (b == want.n || (a < have.n && have.g[a] < want.g[b])) {
 			report_add(report, len, ndiff, " %s holds group %#"

@@ -100,14 +100,16 @@ static int
 null_configure(struct null_inst *ni, const char *key, const char *value,
     char *err, size_t errlen)
 {
-	char	*end;
+	unsigned long long	 n;
+	char			*end;
 
 	if (strcmp(key, "max-rules") == 0) {
-		ni->max_rules = strtoull(value, &end, 10);
-		if (*value == '\0' || *end != '\0') {
+		n = strtoull(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end != '\0') {
 			snprintf(err, errlen, "max-rules: \"%s\"", value);
 			return -EINVAL;
 		}
+		ni->max_rules = n;
 		return 0;
 	}
 	if (strcmp(key, "kinds") == 0) {

@@ -6,6 +6,8 @@
 #define TESTS_UNIT_MITIGATE_TEST_H
 
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -19,8 +21,7 @@ pfx(const char *s)
 	char			buf[64], *slash;
 
 	memset(&p, 0, sizeof(p));
-	strncpy(buf, s, sizeof(buf) - 1);
-	buf[sizeof(buf) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
 	if (slash == NULL)
 		abort();
