@@ -2,12 +2,13 @@
 
 # config/authz/control (owner: config/authz): parser, printer,
 # authorization, resolver, control socket, metrics.
-DOTSD_CONF_SRCS	:= dotsd/conf.c dotsd/printconf.c dotsd/authz.c
+DOTSD_CONF_SRCS	:= dotsd/conf.c dotsd/printconf.c dotsd/authz.c dotsd/resolve.c
 DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 
 # Static pattern rule for test objects: $(OUT)/tests/% would match them.
 DOTSD_CONF_TEST_OBJS := $(OUT)/tests/unit/dotsd_conf_test.o \
-		   $(OUT)/tests/unit/dotsd_authz_test.o
+		   $(OUT)/tests/unit/dotsd_authz_test.o \
+		   $(OUT)/tests/unit/dotsd_resolve_test.o
 $(DOTSD_CONF_TEST_OBJS): $(OUT)/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -19,10 +20,16 @@ $(OUT)/tests/dotsd_conf_test: $(OUT)/tests/unit/dotsd_conf_test.o \
 		$(OUT)/dotsd/authz.o $(LIB_OBJS)
 $(OUT)/tests/dotsd_authz_test: $(OUT)/tests/unit/dotsd_authz_test.o \
 		$(OUT)/dotsd/conf.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
+TESTS		+= $(OUT)/tests/dotsd_resolve_test
+$(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
+		$(OUT)/dotsd/resolve.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
 # end config/authz/control
 
 # signal channel + main (owner: transport/sessions). The dotsd link rule
 # joins into PROGS once every part it links has landed.
 DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/session.c
 DOTSD_SIG_OBJS	:= $(DOTSD_SIG_SRCS:%.c=$(OUT)/%.o)
+$(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
+		$(DOTSD_CONF_OBJS) $(YANG_OBJS) $(MITIGATE_OBJS) $(XDP_OBJS) \
+		$(BGP_OBJS) $(LIB_OBJS)
 # end signal channel
