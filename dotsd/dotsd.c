@@ -1,0 +1,277 @@
+/*
+ * dotsd.c: the DOTS server's main program: arguments, configuration,
+ * start-up of store, codec, engine and backends, the signal channel and
+ * the control socket, and the poll loop that drives them all with a
+ * one-second tick.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dotsd/conf.h"
+#include "dotsd/control.h"
+#include "dotsd/mitreq.h"
+#include "dotsd/resolve.h"
+#include "dotsd/signal.h"
+#include "dotsd/store.h"
+#include "lib/log.h"
+#include "mitigate/mitigate.h"
+#include "mitigate/null.h"
+#include "yang/codec.h"
+
+#define DOTSD_CONF	"/etc/dotsd.conf"
+#define MAX_PFD		64
+
+static volatile sig_atomic_t quit;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dotsd [-dnv] [-f file]\n");
+	exit(1);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static int
+has_section(const struct dotsd_conf *conf, const char *section)
+{
+	int i;
+
+	for (i = 0; i < conf->nkv; i++)
+		if (strcmp(conf->kv[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Hands the opaque blocks (mitigation, xdp, bgp) to the engine and the
+ * backends, keyword by keyword; errors name the config line.
+ */
+static int
+setup_engine(const struct dotsd_conf *conf, char *err, size_t errlen)
+{
+	const struct mit_backend *be;
+	char why[256];
+	int i, r;
+
+	for (i = 0; i < conf->nkv; i++) {
+		const struct kv_conf *kv = &conf->kv[i];
+
+		why[0] = '\0';
+		if (strcmp(kv->section, "mitigation") == 0)
+			r = engine_configure(kv->key, kv->value, why,
+			    sizeof(why));
+		else if (strcmp(kv->section, "xdp") == 0)
+			r = xdp_backend.configure(kv->key, kv->value, why,
+			    sizeof(why));
+		else if (strcmp(kv->section, "bgp") == 0)
+			r = bgp_backend.configure(kv->key, kv->value, why,
+			    sizeof(why));
+		else {
+			snprintf(why, sizeof(why), "unknown section");
+			r = -EINVAL;
+		}
+		if (r != 0) {
+			snprintf(err, errlen, "%s:%d: %s %s: %s", conf->path,
+			    kv->line, kv->section, kv->key, why);
+			return r;
+		}
+	}
+	/*
+	 * The null backends only record what they are asked; a test lab
+	 * names them (mitigation { local-backend null }) instead of xdp.
+	 */
+	if ((r = engine_add_backend(&null_backend)) != 0 ||
+	    (r = engine_add_backend(&null_backend2)) != 0) {
+		snprintf(err, errlen, "cannot add null backends");
+		return r;
+	}
+	if (has_section(conf, "xdp")) {
+		be = &xdp_backend;
+		if ((r = engine_add_backend(be)) != 0) {
+			snprintf(err, errlen, "cannot add backend xdp");
+			return r;
+		}
+	}
+	if (has_section(conf, "bgp")) {
+		be = &bgp_backend;
+		if ((r = engine_add_backend(be)) != 0) {
+			snprintf(err, errlen, "cannot add backend bgp");
+			return r;
+		}
+	}
+	if (!has_section(conf, "xdp") && !has_section(conf, "bgp"))
+		log_info("no xdp or bgp block: mitigations are recorded, "
+		    "not enforced");
+	return engine_start(err, errlen);
+}
+
+/* Collects every module's descriptors; returns how many. */
+static int
+gather(struct pollfd *pfd, int *nsig, int *nres, int *nctl, int *nmet)
+{
+	int n = 0;
+
+	*nsig = signal_pollfds(pfd + n, MAX_PFD - n);
+	n += *nsig;
+	*nres = resolve_pollfds(pfd + n, MAX_PFD - n);
+	n += *nres;
+	*nctl = control_pollfds(pfd + n, MAX_PFD - n);
+	n += *nctl;
+	*nmet = metrics_pollfds(pfd + n, MAX_PFD - n);
+	n += *nmet;
+	return n;
+}
+
+static int
+min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static void
+loop(void)
+{
+	struct pollfd pfd[MAX_PFD];
+	struct timespec ts;
+	time_t last_tick = 0, now;
+	int n, nsig, nres, nctl, nmet, timeout, off;
+
+	while (!quit) {
+		n = gather(pfd, &nsig, &nres, &nctl, &nmet);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		/* Wake at the next whole second for the tick. */
+		timeout = 1000 - (int)(ts.tv_nsec / 1000000);
+		timeout = min_timeout(timeout, signal_timeout_ms());
+		timeout = min_timeout(timeout, resolve_timeout_ms());
+		if (poll(pfd, (nfds_t)n, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		off = 0;
+		signal_process(pfd + off, nsig);
+		off += nsig;
+		resolve_process(pfd + off, nres);
+		off += nres;
+		control_process(pfd + off, nctl);
+		off += nctl;
+		metrics_process(pfd + off, nmet);
+
+		now = time(NULL);
+		if (now != last_tick) {
+			last_tick = now;
+			signal_tick(now);
+			mitreq_tick(now);
+			engine_tick(now);
+		}
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct dotsd_conf *conf = NULL;
+	const char *path = DOTSD_CONF;
+	struct sigaction sa;
+	char err[PATH_MAX + 1024];
+	int ch, debug = 0, noaction = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(debug || noaction, verbose, "dotsd");
+	if (conf_parse(path, &conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (noaction) {
+		if (verbose)
+			conf_print(stdout, conf);
+		else
+			fprintf(stderr, "configuration OK\n");
+		conf_free(conf);
+		return 0;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* SIGHUP reload is not implemented: ignore it rather than die. */
+	sigaction(SIGHUP, &sa, NULL);
+
+	/* Before any backend starts its threads: fork() keeps only one. */
+	if (!debug && daemon(0, 0) != 0)
+		fatal("daemon");
+	if (store_open(conf->db, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (codec_yang_init(conf->yang_dir[0] ? conf->yang_dir :
+	    CODEC_YANG_DIR, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (setup_engine(conf, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (resolve_init() != 0)
+		fatalx("cannot start the resolver");
+	if (mitreq_load(conf, time(NULL)) != 0)
+		fatalx("cannot reload stored mitigations");
+	if (signal_init(conf, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (conf->control[0] != '\0' &&
+	    control_init(conf->control, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (conf->metrics_addr[0] != '\0' && metrics_init(conf->metrics_addr,
+	    conf->metrics_port, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	log_info("started");
+
+	loop();
+
+	log_info("shutting down");
+	metrics_fini();
+	control_fini();
+	signal_fini();
+	resolve_fini();
+	/* Backends stop; pinned XDP programs keep dropping (xdp/loader.c). */
+	engine_stop();
+	codec_yang_fini();
+	store_close();
+	conf_free(conf);
+	return 0;
+}
