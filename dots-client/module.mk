@@ -1,1 +1,29 @@
-# dots-client/: see its files
+# dots-client/: the command-line DOTS signal channel client.
+CLIENT_SRCS	:= dots-client/args.c dots-client/body.c dots-client/print.c \
+		   dots-client/cuid.c dots-client/chan.c dots-client/main.c
+CLIENT_OBJS	:= $(CLIENT_SRCS:%.c=$(OUT)/%.o)
+
+# The CBOR codec (yang/codec.c) is written in parallel; until it is in
+# the tree, the client is not linked (its unit tests do not need it).
+ifneq ($(wildcard yang/codec.c),)
+PROGS		+= $(OUT)/bin/dots-client
+$(OUT)/bin/dots-client: $(CLIENT_OBJS) $(YANG_OBJS) $(LIB_OBJS)
+endif
+
+TESTS		+= $(OUT)/tests/client_args_test $(OUT)/tests/client_body_test \
+		   $(OUT)/tests/client_cuid_test
+$(OUT)/tests/client_args_test: $(OUT)/tests/unit/client_args_test.o \
+	$(OUT)/dots-client/args.o $(LIB_OBJS)
+$(OUT)/tests/client_body_test: $(OUT)/tests/unit/client_body_test.o \
+	$(OUT)/dots-client/body.o $(OUT)/dots-client/print.o \
+	$(OUT)/dots-client/args.o $(LIB_OBJS)
+$(OUT)/tests/client_cuid_test: $(OUT)/tests/unit/client_cuid_test.o \
+	$(OUT)/dots-client/cuid.o $(LIB_OBJS)
+
+# tests/module.mk's `$(OUT)/tests/%` link rule would also match the test
+# objects under $(OUT)/tests/unit/; this rule has the shorter stem, so
+# make compiles them instead of linking them.
+$(OUT)/tests/unit/client_%_test.o: tests/unit/client_%_test.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<

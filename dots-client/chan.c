@@ -1,0 +1,579 @@
+/*
+ * chan.c: the client side of the RFC 9132 signal channel over libcoap
+ * 4.3.1: a DTLS (coaps) or TLS (coaps+tcp, RFC 8323) session with an
+ * X.509 certificate or a PSK, requests with our own NON repetition, and a
+ * /.well-known/dots/hb resource so the server's heartbeats get 2.04 on
+ * the same session (RFC 9132 §4.7). The only file that includes libcoap.
+ */
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <coap3/coap.h>
+
+#include "dots-client/chan.h"
+#include "yang/codec.h"
+
+#define DOTS_CF		271	/* application/dots+cbor */
+#define NON_FIRST_RETRY	3000	/* RFC 9132 §4.4.1: <= 1 NON per 3 s */
+#define IO_SLICE_MS	200	/* how often a signal is noticed */
+#define QUEUE_MAX	64	/* notifications not yet read */
+
+volatile int	chan_interrupted;
+
+struct rnode {
+	struct dc_response	 r;
+	struct rnode		*next;
+};
+
+struct chan {
+	coap_context_t	*ctx;
+	coap_session_t	*session;
+	int		 tcp;
+	int		 failed;
+	uint8_t		 token[8];
+	size_t		 token_len;
+	struct rnode	*head, *tail;
+	size_t		 queued;
+	unsigned	 server_hbs;
+	double		 last_server_hb;
+	/* kept alive for libcoap during the handshake setup */
+	char		 sni[256];
+};
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+resp_clear(struct dc_response *r)
+{
+	json_decref(r->body);
+	memset(r, 0, sizeof(*r));
+	r->max_age = -1;
+}
+
+static int64_t
+opt_uint(const coap_pdu_t *pdu, uint16_t num, int *present)
+{
+	coap_opt_iterator_t	 it;
+	coap_opt_t		*opt;
+
+	if ((opt = coap_check_option(pdu, num, &it)) == NULL) {
+		*present = 0;
+		return -1;
+	}
+	*present = 1;
+	return coap_decode_var_bytes(coap_opt_value(opt),
+	    coap_opt_length(opt));
+}
+
+/* A diagnostic payload is UTF-8 text (RFC 7252 §5.5.2); keep it to
+ * printable bytes so a hostile server cannot drive the terminal. */
+static void
+diag_copy(char *dst, size_t dstlen, const uint8_t *p, size_t len)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < len && o + 1 < dstlen; i++)
+		dst[o++] = (p[i] >= 0x20 && p[i] < 0x7f) || p[i] >= 0x80 ?
+		    (char)p[i] : '.';
+	dst[o] = '\0';
+}
+
+/* Fills r from a received PDU. Never fails: a body that does not decode
+ * becomes a diagnostic. */
+static void
+resp_from_pdu(struct dc_response *r, const coap_pdu_t *pdu)
+{
+	coap_pdu_code_t	 code = coap_pdu_get_code(pdu);
+	const uint8_t	*data;
+	size_t		 len, off, total;
+	int64_t		 cf;
+	int		 has_cf, has;
+	char		 diag[CODEC_DIAG_LEN];
+
+	resp_clear(r);
+	r->code = COAP_RESPONSE_CLASS(code) * 100 + (code & 0x1f);
+	r->max_age = opt_uint(pdu, COAP_OPTION_MAXAGE, &has);
+	if (!has)
+		r->max_age = -1;
+	r->observe = (uint32_t)opt_uint(pdu, COAP_OPTION_OBSERVE,
+	    &r->has_observe);
+	cf = opt_uint(pdu, COAP_OPTION_CONTENT_FORMAT, &has_cf);
+	if (!coap_get_data_large(pdu, &len, &data, &off, &total) || len == 0)
+		return;
+	/* 2.xx bodies, and 4.09/5.03 with Content-Format 271, are CBOR */
+	if ((has_cf && cf == DOTS_CF) || (!has_cf && r->code < 300)) {
+		if (codec_cbor_decode(data, len, &r->body, diag,
+		    sizeof(diag)) < 0) {
+			r->body = NULL;
+			snprintf(r->diag, sizeof(r->diag),
+			    "undecodable dots+cbor body: %s", diag);
+		}
+		return;
+	}
+	diag_copy(r->diag, sizeof(r->diag), data, len);
+}
+
+static struct chan *
+chan_of(coap_session_t *session)
+{
+	return coap_session_get_app_data(session);
+}
+
+static coap_response_t
+response_handler(coap_session_t *session, const coap_pdu_t *sent,
+    const coap_pdu_t *received, const coap_mid_t mid)
+{
+	struct chan	*c = chan_of(session);
+	coap_bin_const_t tok = coap_pdu_get_token(received);
+	struct rnode	*n;
+
+	if (c == NULL || tok.length != c->token_len ||
+	    memcmp(tok.s, c->token, tok.length) != 0) {
+		/* A late answer to an earlier request, or a notification
+		 * we no longer want: a Reset ends such an observation
+		 * (RFC 7641 §3.6). */
+		return COAP_RESPONSE_FAIL;
+	}
+	if (c->queued >= QUEUE_MAX || (n = calloc(1, sizeof(*n))) == NULL)
+		return COAP_RESPONSE_OK;	/* reader too slow: drop */
+	n->r.max_age = -1;
+	resp_from_pdu(&n->r, received);
+	if (c->tail != NULL)
+		c->tail->next = n;
+	else
+		c->head = n;
+	c->tail = n;
+	c->queued++;
+	return COAP_RESPONSE_OK;
+}
+
+static void
+nack_handler(coap_session_t *session, const coap_pdu_t *sent,
+    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+	struct chan	*c = chan_of(session);
+
+	/* A CON that exhausted its retransmissions, or the (D)TLS layer
+	 * failed: nothing more will come on this request. */
+	if (c != NULL && (reason == COAP_NACK_TOO_MANY_RETRIES ||
+	    reason == COAP_NACK_NOT_DELIVERABLE ||
+	    reason == COAP_NACK_TLS_FAILED))
+		c->failed = 1;
+}
+
+static int
+event_handler(coap_session_t *session, const coap_event_t event)
+{
+	struct chan	*c = chan_of(session);
+
+	if (c == NULL)
+		return 0;
+	switch (event) {
+	case COAP_EVENT_DTLS_CLOSED:
+	case COAP_EVENT_DTLS_ERROR:
+	case COAP_EVENT_TCP_CLOSED:
+	case COAP_EVENT_TCP_FAILED:
+	case COAP_EVENT_SESSION_CLOSED:
+	case COAP_EVENT_SESSION_FAILED:
+		c->failed = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* RFC 9132 §4.7: the server's heartbeat, answered 2.04 with no body. */
+static void
+hb_handler(coap_resource_t *resource, coap_session_t *session,
+    const coap_pdu_t *request, const coap_string_t *query,
+    coap_pdu_t *response)
+{
+	struct chan	*c = chan_of(session);
+
+	if (c != NULL) {
+		c->server_hbs++;
+		c->last_server_hb = now_s();
+	}
+	coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+}
+
+unsigned
+chan_server_heartbeats(const struct chan *c, double *last)
+{
+	if (last != NULL)
+		*last = c->last_server_hb;
+	return c->server_hbs;
+}
+
+static int
+resolve(const struct server_uri *su, coap_address_t *dst, char *err,
+    size_t errlen)
+{
+	struct addrinfo	 hints, *res;
+	char		 port[8];
+	int		 rv;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = su->tcp ? SOCK_STREAM : SOCK_DGRAM;
+	snprintf(port, sizeof(port), "%u", su->port);
+	if ((rv = getaddrinfo(su->host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", su->host, gai_strerror(rv));
+		return -EHOSTUNREACH;
+	}
+	coap_address_init(dst);
+	dst->size = res->ai_addrlen;
+	memcpy(&dst->addr.sa, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+step(struct chan *c, int ms)
+{
+	if (chan_interrupted)
+		return -EINTR;
+	if (ms > IO_SLICE_MS)
+		ms = IO_SLICE_MS;
+	if (ms < 1)
+		ms = 1;
+	if (coap_io_process(c->ctx, (uint32_t)ms) < 0 && !chan_interrupted)
+		return -EIO;
+	return chan_interrupted ? -EINTR : 0;
+}
+
+int
+chan_open(struct chan **out, const struct client_opts *o,
+    const struct server_uri *su, int timeout_ms, char *err, size_t errlen)
+{
+	struct chan	*c;
+	coap_address_t	 dst;
+	coap_resource_t	*r;
+	coap_proto_t	 proto;
+	double		 deadline;
+	int		 rv;
+
+	*out = NULL;
+	coap_startup();
+	coap_set_log_level(o->verbose >= 2 ? LOG_DEBUG :
+	    o->verbose == 1 ? LOG_INFO : LOG_ERR);
+	coap_dtls_set_log_level(o->verbose >= 2 ? LOG_DEBUG : LOG_ERR);
+	proto = su->tcp ? COAP_PROTO_TLS : COAP_PROTO_DTLS;
+	if (!coap_dtls_is_supported() || (su->tcp &&
+	    !coap_tls_is_supported())) {
+		snprintf(err, errlen, "libcoap has no (D)TLS support");
+		return -EINVAL;
+	}
+	if ((rv = resolve(su, &dst, err, errlen)) < 0)
+		return rv;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->tcp = su->tcp;
+	snprintf(c->sni, sizeof(c->sni), "%s", su->host);
+	if ((c->ctx = coap_new_context(NULL)) == NULL) {
+		snprintf(err, errlen, "cannot create a CoAP context");
+		free(c);
+		return -ENOMEM;
+	}
+	/* libcoap reassembles Block2 answers (a long GET of all mids) */
+	coap_context_set_block_mode(c->ctx,
+	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_register_response_handler(c->ctx, response_handler);
+	coap_register_nack_handler(c->ctx, nack_handler);
+	coap_register_event_handler(c->ctx, event_handler);
+	r = coap_resource_init(coap_make_str_const(".well-known/dots/hb"), 0);
+	coap_register_request_handler(r, COAP_REQUEST_PUT, hb_handler);
+	coap_add_resource(c->ctx, r);
+
+	if (o->cert != NULL) {
+		coap_dtls_pki_t	pki;
+
+		memset(&pki, 0, sizeof(pki));
+		pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+		pki.verify_peer_cert = 1;
+		pki.check_common_ca = 1;
+		pki.cert_chain_validation = 1;
+		pki.cert_chain_verify_depth = 3;
+		pki.client_sni = c->sni;
+		pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+		pki.pki_key.key.pem.public_cert = o->cert;
+		pki.pki_key.key.pem.private_key = o->key;
+		pki.pki_key.key.pem.ca_file = o->ca;
+		c->session = coap_new_client_session_pki(c->ctx, NULL, &dst,
+		    proto, &pki);
+	} else {
+		coap_dtls_cpsk_t psk;
+
+		memset(&psk, 0, sizeof(psk));
+		psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+		psk.client_sni = c->sni;
+		psk.psk_info.identity.s = (const uint8_t *)o->psk_identity;
+		psk.psk_info.identity.length = strlen(o->psk_identity);
+		psk.psk_info.key.s = o->psk_key;
+		psk.psk_info.key.length = o->psk_key_len;
+		c->session = coap_new_client_session_psk2(c->ctx, NULL, &dst,
+		    proto, &psk);
+	}
+	if (c->session == NULL) {
+		snprintf(err, errlen, "cannot set up a session to %s "
+		    "(certificate or key unreadable?)", o->server);
+		chan_close(c);
+		return -EINVAL;
+	}
+	coap_session_set_app_data(c->session, c);
+
+	deadline = now_s() + timeout_ms / 1000.0;
+	while (coap_session_get_state(c->session) !=
+	    COAP_SESSION_STATE_ESTABLISHED) {
+		if (c->failed) {
+			snprintf(err, errlen, "%s: %s handshake failed",
+			    o->server, su->tcp ? "TLS" : "DTLS");
+			chan_close(c);
+			return -ECONNREFUSED;
+		}
+		if (now_s() >= deadline) {
+			snprintf(err, errlen, "%s: no %s session within "
+			    "%d ms", o->server, su->tcp ? "TLS" : "DTLS",
+			    timeout_ms);
+			chan_close(c);
+			return -ETIMEDOUT;
+		}
+		if ((rv = step(c, (int)((deadline - now_s()) * 1000))) < 0) {
+			snprintf(err, errlen, "interrupted");
+			chan_close(c);
+			return rv;
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+static void
+queue_flush(struct chan *c)
+{
+	struct rnode	*n;
+
+	while ((n = c->head) != NULL) {
+		c->head = n->next;
+		resp_clear(&n->r);
+		free(n);
+	}
+	c->tail = NULL;
+	c->queued = 0;
+}
+
+void
+chan_close(struct chan *c)
+{
+	if (c == NULL)
+		return;
+	queue_flush(c);
+	if (c->session != NULL) {
+		coap_session_set_app_data(c->session, NULL);
+		coap_session_release(c->session);
+	}
+	if (c->ctx != NULL)
+		coap_free_context(c->ctx);
+	coap_cleanup();
+	free(c);
+}
+
+static coap_pdu_t *
+build_pdu(struct chan *c, const struct chan_req *rq)
+{
+	coap_optlist_t	*opts = NULL;
+	coap_pdu_t	*pdu;
+	uint8_t		 buf[4];
+	size_t		 i;
+
+	pdu = coap_pdu_init(rq->confirmable ? COAP_MESSAGE_CON :
+	    COAP_MESSAGE_NON, (coap_pdu_code_t)rq->method,
+	    coap_new_message_id(c->session),
+	    coap_session_max_pdu_size(c->session));
+	if (pdu == NULL)
+		return NULL;
+	if (!coap_add_token(pdu, c->token_len, c->token))
+		goto fail;
+	/* RFC 9132 §4.4.3: efficacy updates carry an empty If-Match */
+	if (rq->if_match_empty)
+		coap_insert_optlist(&opts, coap_new_optlist(
+		    COAP_OPTION_IF_MATCH, 0, NULL));
+	if (rq->observe >= 0)
+		coap_insert_optlist(&opts, coap_new_optlist(
+		    COAP_OPTION_OBSERVE, coap_encode_var_safe(buf,
+		    sizeof(buf), (unsigned)rq->observe), buf));
+	coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_URI_PATH,
+	    11, (const uint8_t *)".well-known"));
+	coap_insert_optlist(&opts, coap_new_optlist(COAP_OPTION_URI_PATH,
+	    4, (const uint8_t *)"dots"));
+	for (i = 0; i < CHAN_MAX_PATH && rq->path[i] != NULL; i++)
+		coap_insert_optlist(&opts, coap_new_optlist(
+		    COAP_OPTION_URI_PATH, strlen(rq->path[i]),
+		    (const uint8_t *)rq->path[i]));
+	if (rq->body != NULL)
+		coap_insert_optlist(&opts, coap_new_optlist(
+		    COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf,
+		    sizeof(buf), DOTS_CF), buf));
+	if (!coap_add_optlist_pdu(pdu, &opts))
+		goto fail;
+	coap_delete_optlist(opts);
+	opts = NULL;
+	if (rq->body != NULL && !coap_add_data(pdu, rq->body_len, rq->body))
+		goto fail;
+	return pdu;
+fail:
+	coap_delete_optlist(opts);
+	coap_delete_pdu(pdu);
+	return NULL;
+}
+
+static int
+send_req(struct chan *c, const struct chan_req *rq, char *err,
+    size_t errlen)
+{
+	coap_pdu_t	*pdu;
+
+	if ((pdu = build_pdu(c, rq)) == NULL) {
+		snprintf(err, errlen, "cannot build the request (too large?)");
+		return -EINVAL;
+	}
+	if (coap_send(c->session, pdu) == COAP_INVALID_MID) {
+		snprintf(err, errlen, "cannot send the request");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Takes the oldest queued response; 1 if there was one. */
+static int
+dequeue(struct chan *c, struct dc_response *resp)
+{
+	struct rnode	*n;
+
+	if ((n = c->head) == NULL)
+		return 0;
+	if ((c->head = n->next) == NULL)
+		c->tail = NULL;
+	c->queued--;
+	*resp = n->r;		/* moves the body reference */
+	free(n);
+	return 1;
+}
+
+int
+chan_request(struct chan *c, const struct chan_req *rq,
+    struct dc_response *resp, int timeout_ms, char *err, size_t errlen)
+{
+	double	 start = now_s(), deadline, next_retry;
+	int	 retry_ms = NON_FIRST_RETRY, rv;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->max_age = -1;
+	if (!rq->same_token) {
+		coap_session_new_token(c->session, &c->token_len, c->token);
+		queue_flush(c);
+	}
+	if ((rv = send_req(c, rq, err, errlen)) < 0)
+		return rv;
+	deadline = start + timeout_ms / 1000.0;
+	next_retry = start + retry_ms / 1000.0;
+	for (;;) {
+		if (dequeue(c, resp))
+			return 0;
+		if (c->failed) {
+			snprintf(err, errlen, "session failed");
+			return -ECONNRESET;
+		}
+		if (now_s() >= deadline) {
+			snprintf(err, errlen, "no answer within %d ms",
+			    timeout_ms);
+			return -ETIMEDOUT;
+		}
+		/* RFC 9132 §4.4.1: repeat a NON until answered, same token
+		 * so a late answer to an earlier copy still counts; TCP is
+		 * reliable and has no message types (RFC 8323) */
+		if (rq->retry && !rq->confirmable && !c->tcp &&
+		    now_s() >= next_retry) {
+			if ((rv = send_req(c, rq, err, errlen)) < 0)
+				return rv;
+			retry_ms *= 2;
+			next_retry = now_s() + retry_ms / 1000.0;
+		}
+		if ((rv = step(c, (int)((deadline - now_s()) * 1000))) < 0) {
+			snprintf(err, errlen, rv == -EINTR ? "interrupted" :
+			    "I/O error");
+			return rv;
+		}
+	}
+}
+
+int
+chan_next(struct chan *c, struct dc_response *resp, int timeout_ms)
+{
+	double	deadline = now_s() + timeout_ms / 1000.0;
+	int	rv;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->max_age = -1;
+	for (;;) {
+		if (dequeue(c, resp))
+			return 0;
+		if (c->failed)
+			return -ECONNRESET;
+		if (now_s() >= deadline)
+			return -ETIMEDOUT;
+		if ((rv = step(c, (int)((deadline - now_s()) * 1000))) < 0)
+			return rv;
+	}
+}
+
+int
+chan_idle(struct chan *c, int ms)
+{
+	double	deadline = now_s() + ms / 1000.0;
+	int	rv;
+
+	while (now_s() < deadline) {
+		if (c->failed)
+			return -ECONNRESET;
+		if ((rv = step(c, (int)((deadline - now_s()) * 1000))) < 0)
+			return rv;
+	}
+	return 0;
+}
+
+/*
+ * RFC 7641 §3.6: deregister with a GET carrying Observe 1 and the
+ * observation's token. libcoap tracks the observation (block mode) and
+ * would give a hand-made second GET with that token a new one, so let
+ * it build the request.
+ */
+int
+chan_observe_cancel(struct chan *c, struct dc_response *resp,
+    int timeout_ms)
+{
+	coap_binary_t	tok = { .length = c->token_len, .s = c->token };
+
+	queue_flush(c);
+	if (!coap_cancel_observe(c->session, &tok, c->tcp ?
+	    COAP_MESSAGE_CON : COAP_MESSAGE_NON))
+		return -ENOENT;
+	return chan_next(c, resp, timeout_ms);
+}
