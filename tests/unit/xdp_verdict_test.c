@@ -1,0 +1,469 @@
+/*
+ * xdp_verdict_test.c: the XDP program's verdicts, packets x rules, through
+ * BPF_PROG_TEST_RUN (no interface, no traffic), plus the backend's
+ * counters, atomic replacement, withdrawal and adoption of pinned state.
+ * Needs root and BPF: prints skip and exits 77 otherwise. Each test uses
+ * its own pin path under /sys/fs/bpf and flushes it.
+ */
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "tests/t.h"
+#include "tests/unit/xdp_pkt.h"
+#include "xdp/xdp.h"
+
+#define V4A	"198.18.1.10"
+#define V4B	"198.18.2.10"
+#define SRC4	"198.19.0.1"
+#define V6A	"2001:db8:1::10"
+#define SRC6	"2001:db8:ff::1"
+
+static char pin[64];
+
+static void
+start(const char *malformed, const char *max_rules)
+{
+	char err[256];
+
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/dx-ut-%d", (int)getpid());
+	xdp_flush(pin, err, sizeof(err));
+	T_EQ(xdp_backend.configure("pin-path", pin, err, sizeof(err)), 0);
+	T_EQ(xdp_backend.configure("max-rules", max_rules, err,
+	    sizeof(err)), 0);
+	T_EQ(xdp_backend.configure("malformed", malformed, err,
+	    sizeof(err)), 0);
+	if (xdp_backend.start(err, sizeof(err)) != 0)
+		T_FAIL("start: %s", err);
+}
+
+static void
+finish(void)
+{
+	char err[256];
+
+	xdp_backend.stop();
+	T_EQ(xdp_flush(pin, err, sizeof(err)), 0);
+}
+
+/* Applies "rule\nrule..." as group g. Returns apply()'s result. */
+static int
+apply_text(uint64_t g, const char *text)
+{
+	static struct mit_ruleset rs;
+	char buf[4096], *line, *save, err[256];
+	const char *why;
+	int rv;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.group = g;
+	snprintf(buf, sizeof(buf), "%s", text);
+	for (line = strtok_r(buf, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (rules_parse(line, &rs.rules[rs.nrules], &why) != 0)
+			T_FAIL("rule \"%s\": %s", line, why);
+		rs.nrules++;
+	}
+	rv = xdp_backend.apply(&rs, err, sizeof(err));
+	if (rv != 0)
+		printf("  apply: %s\n", err);
+	return rv;
+}
+
+static int
+run(const struct pk *k, int repeat)
+{
+	uint8_t buf[2048];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .repeat = repeat);
+
+	o.data_size_in = pk_build(k, buf);
+	if (bpf_prog_test_run_opts(xdp_prog_fd(), &o) != 0)
+		T_FAIL("test run: %s", strerror(errno));
+	return o.retval;
+}
+
+#define UDP4(d, dp)	.src = SRC4, .dst = d, .proto = 17, .sport = 40000, \
+			.dport = dp
+#define TCP4(d, dp, f)	.src = SRC4, .dst = d, .proto = 6, .sport = 40000, \
+			.dport = dp, .tcp_flags = f
+#define UDP6(d, dp)	.v6 = 1, .src = SRC6, .dst = d, .proto = 17, \
+			.sport = 40000, .dport = dp
+
+struct row {
+	const char	*name;
+	const char	*rules;
+	struct pk	 pkt;
+	int		 verdict;
+};
+
+static const struct row table[] = {
+	{ "udp dport drop", "id 1 dst 198.18.1.0/24 proto udp dport 53 "
+	    "action drop", { UDP4(V4A, 53) }, XDP_DROP },
+	{ "udp other port", "id 1 dst 198.18.1.0/24 proto udp dport 53 "
+	    "action drop", { UDP4(V4A, 54) }, XDP_PASS },
+	{ "other dst", "id 1 dst 198.18.1.0/24 proto udp dport 53 "
+	    "action drop", { UDP4(V4B, 53) }, XDP_PASS },
+	{ "tcp vs udp rule", "id 1 dst 198.18.1.0/24 proto udp dport 53 "
+	    "action drop", { TCP4(V4A, 53, 0x02) }, XDP_PASS },
+	{ "dst only", "id 1 dst 198.18.1.10/32 action drop",
+	    { TCP4(V4A, 80, 0x10) }, XDP_DROP },
+	{ "src match", "id 1 dst 198.18.1.0/24 src 198.19.0.0/16 action drop",
+	    { UDP4(V4A, 1) }, XDP_DROP },
+	{ "src mismatch", "id 1 dst 198.18.1.0/24 src 198.20.0.0/16 "
+	    "action drop", { UDP4(V4A, 1) }, XDP_PASS },
+	{ "dport range", "id 1 dst 198.18.1.0/24 dport 1000-2000,3000 "
+	    "action drop", { UDP4(V4A, 1500) }, XDP_DROP },
+	{ "dport range miss", "id 1 dst 198.18.1.0/24 dport 1000-2000,3000 "
+	    "action drop", { UDP4(V4A, 2500) }, XDP_PASS },
+	{ "sport", "id 1 dst 198.18.1.0/24 sport 40000 action drop",
+	    { UDP4(V4A, 9) }, XDP_DROP },
+	{ "port either (sport)", "id 1 dst 198.18.1.0/24 port 40000 "
+	    "action drop", { UDP4(V4A, 9) }, XDP_DROP },
+	{ "port either (dport)", "id 1 dst 198.18.1.0/24 port 9 action drop",
+	    { UDP4(V4A, 9) }, XDP_DROP },
+	{ "sctp ports", "id 1 dst 198.18.1.0/24 dport 36412 action drop",
+	    { .src = SRC4, .dst = V4A, .proto = 132, .dport = 36412 },
+	    XDP_DROP },
+	{ "icmp type", "id 1 dst 198.18.1.0/24 proto icmp icmp-type 8 "
+	    "action drop", { .src = SRC4, .dst = V4A, .proto = 1,
+	    .icmp_type = 8 }, XDP_DROP },
+	{ "icmp type miss", "id 1 dst 198.18.1.0/24 icmp-type 8 action drop",
+	    { .src = SRC4, .dst = V4A, .proto = 1, .icmp_type = 0 },
+	    XDP_PASS },
+	{ "icmp code", "id 1 dst 198.18.1.0/24 icmp-type 3 icmp-code 4 "
+	    "action drop", { .src = SRC4, .dst = V4A, .proto = 1,
+	    .icmp_type = 3, .icmp_code = 4 }, XDP_DROP },
+	{ "icmp rule vs udp", "id 1 dst 198.18.1.0/24 icmp-type 0-255 "
+	    "action drop", { UDP4(V4A, 0) }, XDP_PASS },
+	{ "tcp syn", "id 1 dst 198.18.1.0/24 tcp-flags syn/syn,ack "
+	    "action drop", { TCP4(V4A, 80, 0x02) }, XDP_DROP },
+	{ "tcp syn-ack", "id 1 dst 198.18.1.0/24 tcp-flags syn/syn,ack "
+	    "action drop", { TCP4(V4A, 80, 0x12) }, XDP_PASS },
+	{ "pkt len", "id 1 dst 198.18.1.0/24 len 100-200 action drop",
+	    { UDP4(V4A, 1), .payload = 100 }, XDP_DROP },
+	{ "pkt len miss", "id 1 dst 198.18.1.0/24 len 100-200 action drop",
+	    { UDP4(V4A, 1), .payload = 10 }, XDP_PASS },
+	{ "dscp", "id 1 dst 198.18.1.0/24 dscp 46 action drop",
+	    { UDP4(V4A, 1), .dscp = 46 }, XDP_DROP },
+	{ "dscp miss", "id 1 dst 198.18.1.0/24 dscp 46 action drop",
+	    { UDP4(V4A, 1), .dscp = 0 }, XDP_PASS },
+	{ "df bit", "id 1 dst 198.18.1.0/24 frag df action drop",
+	    { UDP4(V4A, 1), .df = 1 }, XDP_DROP },
+	{ "is fragment", "id 1 dst 198.18.1.0/24 frag isf action drop",
+	    { UDP4(V4A, 1), .frag = 2 }, XDP_DROP },
+	{ "not a fragment", "id 1 dst 198.18.1.0/24 frag none/isf "
+	    "action drop", { UDP4(V4A, 1), .frag = 1 }, XDP_PASS },
+	{ "first fragment", "id 1 dst 198.18.1.0/24 frag ff action drop",
+	    { UDP4(V4A, 1), .frag = 1 }, XDP_DROP },
+	{ "last fragment", "id 1 dst 198.18.1.0/24 frag lf action drop",
+	    { UDP4(V4A, 1), .frag = 3 }, XDP_DROP },
+	{ "first fragment ports", "id 1 dst 198.18.1.0/24 dport 53 "
+	    "action drop", { UDP4(V4A, 53), .frag = 1 }, XDP_DROP },
+	/* the payload of a later fragment looks like dport 53: not read */
+	{ "non-first fragment ports", "id 1 dst 198.18.1.0/24 dport 53 "
+	    "action drop", { UDP4(V4A, 53), .frag = 2 }, XDP_PASS },
+	{ "non-first fragment proto", "id 1 dst 198.18.1.0/24 proto udp "
+	    "action drop", { UDP4(V4A, 53), .frag = 2 }, XDP_DROP },
+	{ "vlan", "id 1 dst 198.18.1.0/24 dport 53 action drop",
+	    { UDP4(V4A, 53), .vlans = 1 }, XDP_DROP },
+	{ "qinq", "id 1 dst 198.18.1.0/24 dport 53 action drop",
+	    { UDP4(V4A, 53), .vlans = 2 }, XDP_DROP },
+	{ "ipv4 options", "id 1 dst 198.18.1.0/24 dport 53 action drop",
+	    { UDP4(V4A, 53), .ip_opts = 8 }, XDP_DROP },
+	{ "ipv4 options hide", "id 1 dst 198.18.1.0/24 dport 257 action drop",
+	    { UDP4(V4A, 53), .ip_opts = 4 }, XDP_PASS },
+	{ "ipv6 udp", "id 1 dst 2001:db8:1::/48 dport 53 action drop",
+	    { UDP6(V6A, 53) }, XDP_DROP },
+	{ "ipv6 ext headers", "id 1 dst 2001:db8:1::/48 proto udp dport 53 "
+	    "action drop", { UDP6(V6A, 53), .exthdrs = 3 }, XDP_DROP },
+	{ "ipv6 first fragment", "id 1 dst 2001:db8:1::/48 dport 53 "
+	    "action drop", { UDP6(V6A, 53), .frag = 1 }, XDP_DROP },
+	{ "ipv6 non-first fragment", "id 1 dst 2001:db8:1::/48 dport 53 "
+	    "action drop", { UDP6(V6A, 53), .frag = 2 }, XDP_PASS },
+	{ "ipv6 non-first fragment nh", "id 1 dst 2001:db8:1::/48 proto udp "
+	    "frag isf action drop", { UDP6(V6A, 53), .frag = 2,
+	    .exthdrs = 1 }, XDP_DROP },
+	{ "ipv6 vlan", "id 1 dst 2001:db8:1::/48 dport 53 action drop",
+	    { UDP6(V6A, 53), .vlans = 2 }, XDP_DROP },
+	{ "ipv6 flow label", "id 1 dst 2001:db8:1::/48 flow-label 12345 "
+	    "action drop", { UDP6(V6A, 1), .flow_label = 12345 }, XDP_DROP },
+	{ "ipv6 flow label miss", "id 1 dst 2001:db8:1::/48 flow-label 12345 "
+	    "action drop", { UDP6(V6A, 1), .flow_label = 1 }, XDP_PASS },
+	{ "ipv6 dscp", "id 1 dst 2001:db8:1::/48 dscp 10 action drop",
+	    { UDP6(V6A, 1), .dscp = 10 }, XDP_DROP },
+	{ "ipv4 rule, ipv6 packet", "id 1 dst 0.0.0.0/0 action drop",
+	    { UDP6(V6A, 1) }, XDP_PASS },
+	{ "default route v4", "id 1 dst 0.0.0.0/0 proto udp action drop",
+	    { UDP4(V4B, 1) }, XDP_DROP },
+	{ "default route v6", "id 1 dst ::/0 proto udp action drop",
+	    { UDP6(V6A, 1) }, XDP_DROP },
+	/* order: accept exception inside a dropped scope */
+	{ "accept in drop", "id 1 dst 198.18.1.0/24 proto udp action drop\n"
+	    "id 2 dst 198.18.1.10/32 proto udp dport 53 action accept",
+	    { UDP4(V4A, 53) }, XDP_PASS },
+	{ "outside the exception", "id 1 dst 198.18.1.0/24 proto udp "
+	    "action drop\nid 2 dst 198.18.1.10/32 proto udp dport 53 "
+	    "action accept", { UDP4(V4A, 54) }, XDP_DROP },
+	{ "same prefix: more components first", "id 1 dst 198.18.1.0/24 "
+	    "proto udp action drop\nid 2 dst 198.18.1.0/24 proto udp "
+	    "dport 53 action accept", { UDP4(V4A, 53) }, XDP_PASS },
+	{ "nested drop under accept", "id 1 dst 198.18.0.0/15 action accept\n"
+	    "id 2 dst 198.18.1.0/24 action drop\n"
+	    "id 3 dst 198.18.1.10/32 proto tcp action accept",
+	    { UDP4(V4A, 1) }, XDP_DROP },
+	{ "rate 0 is drop", "id 1 dst 198.18.1.0/24 action rate-pps 0",
+	    { UDP4(V4A, 1) }, XDP_DROP },
+	{ "rate passes", "id 1 dst 198.18.1.0/24 action rate-bps 1000000",
+	    { UDP4(V4A, 1) }, XDP_PASS },
+	/* malformed, with the default policy "pass" */
+	{ "truncated ip", "id 1 dst 198.18.1.0/24 action drop",
+	    { UDP4(V4A, 53), .lie_len = 100 }, XDP_PASS },
+	{ "truncated udp", "id 1 dst 198.18.1.0/24 dport 53 action drop",
+	    { UDP4(V4A, 53), .truncate = 4, .lie_len = -4 }, XDP_PASS },
+	{ "bad ihl", "id 1 dst 198.18.1.0/24 action drop",
+	    { UDP4(V4A, 53), .ihl = 3 }, XDP_PASS },
+	{ "ipv6 too many ext headers", "id 1 dst 2001:db8:1::/48 action drop",
+	    { UDP6(V6A, 53), .exthdrs = XDP_MAX_EXTHDR + 1 }, XDP_PASS },
+	{ "ipv6 max ext headers", "id 1 dst 2001:db8:1::/48 action drop",
+	    { UDP6(V6A, 53), .exthdrs = XDP_MAX_EXTHDR - 1 }, XDP_DROP },
+	{ "short frame", "id 1 dst 0.0.0.0/0 action drop",
+	    { UDP4(V4A, 53), .truncate = 20 }, XDP_PASS },
+};
+
+static void
+t_verdict_table(void)
+{
+	size_t i;
+	int fails = 0, v;
+
+	start("pass", "1000");
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		T_EQ(apply_text(1, table[i].rules), 0);
+		v = run(&table[i].pkt, 1);
+		if (v != table[i].verdict) {
+			printf("  row \"%s\": verdict %d, expected %d\n",
+			    table[i].name, v, table[i].verdict);
+			fails++;
+		}
+	}
+	finish();
+	T_EQ(fails, 0);
+}
+
+/* Malformed packets to a protected destination, with "malformed drop". */
+static void
+t_malformed_drop(void)
+{
+	struct xdp_global_stats gs;
+	struct pk tiny = { UDP4(V4A, 53), .frag = 1, .truncate = 6,
+	    .lie_len = -6 };
+	struct pk longchain = { UDP6(V6A, 53), .exthdrs = 9 };
+	struct pk ok = { UDP4(V4A, 53) }, other = { UDP4(V4B, 53),
+	    .lie_len = 50 };
+
+	start("drop", "1000");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 dport 99 action drop\n"
+	    "id 2 dst 2001:db8:1::/48 dport 99 action drop"), 0);
+	T_EQ(run(&tiny, 1), XDP_DROP);		/* tiny first fragment */
+	T_EQ(run(&longchain, 1), XDP_DROP);
+	T_EQ(run(&ok, 1), XDP_PASS);		/* sound, no rule matches */
+	T_EQ(run(&other, 1), XDP_PASS);		/* not a protected dst */
+	T_EQ(xdp_global(&gs), 0);
+	T_EQ(gs.malformed_dropped, 2);
+	finish();
+}
+
+static void
+t_counters(void)
+{
+	struct mit_stats s;
+	struct pk drop = { UDP4(V4A, 53), .payload = 50 };
+	struct pk acc = { UDP4(V4A, 54) };
+	uint8_t buf[2048];
+	size_t dlen = pk_build(&drop, buf), alen = pk_build(&acc, buf);
+
+	start("pass", "1000");
+	T_EQ(apply_text(7, "id 1 dst 198.18.1.0/24 dport 53 action drop\n"
+	    "id 2 dst 198.18.1.0/24 dport 54 action accept"), 0);
+	T_EQ(run(&drop, 1000), XDP_DROP);
+	T_EQ(run(&acc, 300), XDP_PASS);
+	T_EQ(xdp_backend.stats(7, &s), 0);
+	T_EQ(s.pkts_dropped, 1000);
+	T_EQ(s.bytes_dropped, 1000 * dlen);
+	T_EQ(s.pkts_passed, 300);
+	T_EQ(s.bytes_passed, 300 * alen);
+	T_EQ(xdp_backend.stats(8, &s), -ENOENT);
+	finish();
+}
+
+/* Replacing one group keeps the other's counters and its own kept ids. */
+static void
+t_counters_survive(void)
+{
+	struct mit_stats s;
+	struct pk a = { UDP4(V4A, 53) }, b = { UDP4(V4B, 53) };
+
+	start("pass", "1000");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 action drop"), 0);
+	T_EQ(apply_text(2, "id 1 dst 198.18.2.0/24 action drop"), 0);
+	T_EQ(run(&a, 10), XDP_DROP);
+	T_EQ(run(&b, 20), XDP_DROP);
+	T_EQ(apply_text(2, "id 1 dst 198.18.2.0/24 action drop\n"
+	    "id 2 dst 198.18.3.0/24 action drop"), 0);
+	T_EQ(xdp_backend.stats(1, &s), 0);
+	T_EQ(s.pkts_dropped, 10);
+	T_EQ(xdp_backend.stats(2, &s), 0);
+	T_EQ(s.pkts_dropped, 20);
+	/* rule 1 leaves group 2: its count stays in the group's total */
+	T_EQ(apply_text(2, "id 3 dst 198.18.2.0/24 action drop"), 0);
+	T_EQ(run(&b, 5), XDP_DROP);
+	T_EQ(xdp_backend.stats(2, &s), 0);
+	T_EQ(s.pkts_dropped, 25);
+	/* a new rule id starts at zero even in a recycled slot */
+	T_EQ(xdp_sync(), 0);
+	T_EQ(apply_text(3, "id 9 dst 198.18.4.0/24 action drop"), 0);
+	T_EQ(xdp_backend.stats(3, &s), 0);
+	T_EQ(s.pkts_dropped, 0);
+	finish();
+}
+
+static void
+count_groups(uint64_t g, void *arg)
+{
+	(void)g;
+	(*(int *)arg)++;
+}
+
+static void
+t_withdraw(void)
+{
+	struct mit_stats s;
+	struct pk a = { UDP4(V4A, 53) };
+	char err[256];
+	int n = 0;
+
+	start("pass", "1000");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 action drop"), 0);
+	T_EQ(apply_text(2, "id 1 dst 198.18.1.10/32 dport 53 action drop"),
+	    0);
+	T_EQ(run(&a, 1), XDP_DROP);
+	T_EQ(xdp_backend.withdraw(1, err, sizeof(err)), 0);
+	T_EQ(run(&a, 1), XDP_DROP);		/* group 2 still there */
+	T_EQ(xdp_backend.withdraw(2, err, sizeof(err)), 0);
+	T_EQ(run(&a, 1), XDP_PASS);
+	T_EQ(xdp_backend.withdraw(2, err, sizeof(err)), 0);	/* unknown */
+	T_EQ(xdp_backend.stats(1, &s), -ENOENT);
+	T_EQ(xdp_backend.list(count_groups, &n), 0);
+	T_EQ(n, 0);
+	/* after a grace period the empty prefixes leave the trie */
+	T_EQ(xdp_sync(), 0);
+	{
+		struct xdp_global_stats gs;
+
+		T_EQ(xdp_global(&gs), 0);
+		T_EQ(gs.prefixes, 0);
+		T_EQ(gs.rules, 0);
+	}
+	finish();
+}
+
+/* A failed apply leaves the old set in force. */
+static void
+t_all_or_nothing(void)
+{
+	char rules[4096];
+	struct pk a = { UDP4(V4A, 53) };
+	size_t off = 0;
+	int i;
+
+	start("pass", "1000");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 dport 53 action drop"), 0);
+	for (i = 0; i < XDP_MAX_CAND + 1; i++)
+		off += snprintf(rules + off, sizeof(rules) - off,
+		    "id %d dst 198.18.1.0/24 dport %d action accept\n",
+		    i + 10, 1000 + i);
+	T_EQ(apply_text(1, rules), -E2BIG);
+	T_EQ(run(&a, 1), XDP_DROP);
+	finish();
+
+	start("pass", "3");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 action drop\n"
+	    "id 2 dst 198.18.2.0/24 action drop"), 0);
+	T_EQ(apply_text(2, "id 1 dst 198.18.3.0/24 action drop\n"
+	    "id 2 dst 198.18.4.0/24 action drop"), -E2BIG);
+	T_EQ(run(&a, 1), XDP_DROP);
+	finish();
+}
+
+/* Stop (as a crash would) and start again: the rules are adopted. */
+static void
+t_adopt(void)
+{
+	struct mit_stats s;
+	struct pk a = { UDP4(V4A, 53) }, b = { UDP4(V4B, 53) };
+	char err[256];
+	int n = 0;
+
+	start("pass", "1000");
+	T_EQ(apply_text(4, "id 1 dst 198.18.1.0/24 action drop\n"
+	    "id 2 dst 198.18.2.0/24 dport 53 action accept"), 0);
+	T_EQ(run(&a, 5), XDP_DROP);
+	xdp_backend.stop();
+	if (xdp_backend.start(err, sizeof(err)) != 0)
+		T_FAIL("restart: %s", err);
+	T_EQ(xdp_backend.list(count_groups, &n), 0);
+	T_EQ(n, 1);
+	T_EQ(run(&a, 1), XDP_DROP);
+	T_EQ(run(&b, 1), XDP_PASS);
+	T_EQ(xdp_backend.stats(4, &s), 0);
+	T_EQ(s.pkts_dropped, 6);
+	T_EQ(s.pkts_passed, 1);
+	/* and can be changed as usual */
+	T_EQ(apply_text(4, "id 1 dst 198.18.1.0/24 dport 54 action drop"), 0);
+	T_EQ(run(&a, 1), XDP_PASS);
+	finish();
+}
+
+/* A burst on one CPU gets the bucket depth (50 ms of rate) through. */
+static void
+t_rate_burst(void)
+{
+	struct mit_stats s;
+	struct pk a = { UDP4(V4A, 53) };
+
+	start("pass", "1000");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 action rate-pps 2000"), 0);
+	run(&a, 2000);
+	T_EQ(xdp_backend.stats(1, &s), 0);
+	T_EQ(s.pkts_passed + s.pkts_dropped, 2000);
+	/* 100 tokens of depth, plus what accrues while the loop runs */
+	T_ASSERT(s.pkts_passed >= 100 && s.pkts_passed <= 130);
+	finish();
+}
+
+int
+main(void)
+{
+	if (geteuid() != 0) {
+		printf("skip xdp_verdict: needs root and BPF\n");
+		return 77;
+	}
+	log_init(1, 0, "xdp_verdict_test");
+	T_RUN(t_verdict_table);
+	T_RUN(t_malformed_drop);
+	T_RUN(t_counters);
+	T_RUN(t_counters_survive);
+	T_RUN(t_withdraw);
+	T_RUN(t_all_or_nothing);
+	T_RUN(t_adopt);
+	T_RUN(t_rate_burst);
+	return t_done();
+}

@@ -1,0 +1,465 @@
+/*
+ * xdpctl.c: dotsd-xdp, the admin tool of the XDP data plane. Reads the
+ * pinned state (status, stats) without loading anything, drives the
+ * backend without dotsd (load-rules, withdraw) and removes everything
+ * (detach, flush). See doc/dotsd-xdp.8.
+ */
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "xdp/xdp.h"
+
+static const char *pin_path = XDP_DEFAULT_PIN;
+static int verbose;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dotsd-xdp [-v] [-p pin-path] [-i ifname]... [-m mode]\n"
+	    "                 [-M pass|drop] [-n max-rules] command [arg]\n"
+	    "commands: status | stats [group] | load-rules [-x] file |\n"
+	    "          withdraw group | detach | flush\n");
+	exit(2);
+}
+
+static int
+pinned_fd(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
+	return bpf_obj_get(path);
+}
+
+/* ---- read-only views of the pinned maps ---- */
+
+struct ro {
+	int	meta, counters, cfg, gstats;
+	int	ncpus;
+	uint32_t nctrs;
+};
+
+static int
+ro_open(struct ro *ro)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	ro->meta = pinned_fd("meta");
+	ro->counters = pinned_fd("counters");
+	ro->cfg = pinned_fd("cfg");
+	ro->gstats = pinned_fd("gstats");
+	if (ro->meta < 0 || ro->counters < 0 || ro->cfg < 0 ||
+	    ro->gstats < 0) {
+		fprintf(stderr, "dotsd-xdp: nothing pinned under %s\n",
+		    pin_path);
+		return -ENOENT;
+	}
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(ro->meta, &info, &len) != 0)
+		return -errno;
+	ro->nctrs = info.max_entries;
+	ro->ncpus = libbpf_num_possible_cpus();
+	return 0;
+}
+
+struct gsum {
+	uint64_t	group;
+	uint32_t	rules;
+	struct mit_stats s;
+	uint64_t	cpu_pkts[64];	/* dropped + passed, per CPU */
+};
+
+static int
+gsum_find(struct gsum **gs, size_t *n, uint64_t group)
+{
+	struct gsum *ng;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*gs)[i].group == group)
+			return i;
+	if ((ng = reallocarray(*gs, *n + 1, sizeof(**gs))) == NULL)
+		return -1;
+	*gs = ng;
+	memset(&ng[*n], 0, sizeof(ng[0]));
+	ng[*n].group = group;
+	return (*n)++;
+}
+
+static int
+cmd_stats(int argc, char **argv)
+{
+	struct ro ro;
+	struct xdp_meta m;
+	struct xdp_counters *c;
+	struct gsum *gs = NULL;
+	size_t n = 0, i;
+	uint64_t only = 0;
+	uint32_t k;
+	int have_only = 0, g, cpu;
+	char *end;
+
+	if (argc > 1) {
+		only = strtoull(argv[1], &end, 0);
+		if (*end)
+			usage();
+		have_only = 1;
+	}
+	if (ro_open(&ro) != 0)
+		return 1;
+	if ((c = calloc(ro.ncpus, sizeof(*c))) == NULL)
+		return 1;
+	for (k = 0; k < ro.nctrs; k++) {
+		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || !m.in_use)
+			continue;
+		if (have_only && m.group != only)
+			continue;
+		if ((g = gsum_find(&gs, &n, m.group)) < 0 ||
+		    bpf_map_lookup_elem(ro.counters, &k, c) != 0)
+			return 1;
+		gs[g].rules++;
+		for (cpu = 0; cpu < ro.ncpus; cpu++) {
+			gs[g].s.pkts_dropped += c[cpu].pkts_dropped;
+			gs[g].s.bytes_dropped += c[cpu].bytes_dropped;
+			gs[g].s.pkts_passed += c[cpu].pkts_passed;
+			gs[g].s.bytes_passed += c[cpu].bytes_passed;
+			if (cpu < 64)
+				gs[g].cpu_pkts[cpu] += c[cpu].pkts_dropped +
+				    c[cpu].pkts_passed;
+		}
+	}
+	if (have_only && n == 0) {
+		fprintf(stderr, "dotsd-xdp: no group %llu\n",
+		    (unsigned long long)only);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		printf("group %llu rules %u pkts_dropped %llu bytes_dropped "
+		    "%llu pkts_passed %llu bytes_passed %llu",
+		    (unsigned long long)gs[i].group, gs[i].rules,
+		    (unsigned long long)gs[i].s.pkts_dropped,
+		    (unsigned long long)gs[i].s.bytes_dropped,
+		    (unsigned long long)gs[i].s.pkts_passed,
+		    (unsigned long long)gs[i].s.bytes_passed);
+		if (verbose)
+			for (cpu = 0; cpu < ro.ncpus && cpu < 64; cpu++)
+				printf(" cpu%d %llu", cpu,
+				    (unsigned long long)gs[i].cpu_pkts[cpu]);
+		printf("\n");
+	}
+	free(gs);
+	free(c);
+	return 0;
+}
+
+static int
+cmd_status(void)
+{
+	struct ro ro;
+	struct xdp_cfg cfg;
+	struct xdp_gstats *gst, sum = { 0 };
+	struct xdp_meta m;
+	struct bpf_link_info li;
+	uint32_t zero = 0, k, len, nrules = 0;
+	char ifname[IF_NAMESIZE], buf[1024];
+	struct dirent *de;
+	DIR *d;
+	int cpu, fd;
+
+	if (ro_open(&ro) != 0)
+		return 1;
+	if (bpf_map_lookup_elem(ro.cfg, &zero, &cfg) != 0)
+		return 1;
+	printf("pin-path %s\ngeneration %llu\nmalformed %s\n", pin_path,
+	    (unsigned long long)cfg.gen, cfg.malformed_drop ? "drop" : "pass");
+	if ((d = opendir(pin_path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "link_", 5) != 0)
+				continue;
+			if ((fd = pinned_fd(de->d_name)) < 0)
+				continue;
+			memset(&li, 0, sizeof(li));
+			len = sizeof(li);
+			if (bpf_obj_get_info_by_fd(fd, &li, &len) == 0 &&
+			    li.xdp.ifindex)
+				printf("interface %s ifindex %u%s\n",
+				    de->d_name + 5, li.xdp.ifindex,
+				    if_indextoname(li.xdp.ifindex, ifname) ?
+				    "" : " (other namespace)");
+			else
+				printf("interface %s detached\n",
+				    de->d_name + 5);
+			close(fd);
+		}
+		closedir(d);
+	}
+	for (k = 0; k < ro.nctrs; k++) {
+		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || !m.in_use)
+			continue;
+		nrules++;
+		if (verbose) {
+			rules_format((struct mit_rule *)m.rule, buf,
+			    sizeof(buf));
+			printf("rule group %llu %s\n",
+			    (unsigned long long)m.group, buf);
+		}
+	}
+	printf("rules %u of %u slots\n", nrules, ro.nctrs);
+	if ((gst = calloc(ro.ncpus, sizeof(*gst))) != NULL &&
+	    bpf_map_lookup_elem(ro.gstats, &zero, gst) == 0) {
+		for (cpu = 0; cpu < ro.ncpus; cpu++) {
+			sum.malformed_passed += gst[cpu].malformed_passed;
+			sum.malformed_dropped += gst[cpu].malformed_dropped;
+			sum.nonip += gst[cpu].nonip;
+			sum.depth_exceeded += gst[cpu].depth_exceeded;
+		}
+		printf("malformed_passed %llu malformed_dropped %llu "
+		    "nonip %llu depth_exceeded %llu\n",
+		    (unsigned long long)sum.malformed_passed,
+		    (unsigned long long)sum.malformed_dropped,
+		    (unsigned long long)sum.nonip,
+		    (unsigned long long)sum.depth_exceeded);
+	}
+	free(gst);
+	return 0;
+}
+
+/* ---- commands that drive the backend ---- */
+
+struct seen {
+	uint64_t	*v;
+	size_t		 n;
+};
+
+static void
+collect(uint64_t group, void *arg)
+{
+	struct seen *s = arg;
+	uint64_t *nv = reallocarray(s->v, s->n + 1, sizeof(*nv));
+
+	if (nv) {
+		s->v = nv;
+		s->v[s->n++] = group;
+	}
+}
+
+static int
+flush_group(struct mit_ruleset *rs, int line)
+{
+	char err[256];
+	int rv;
+
+	if (rs->group == UINT64_MAX)
+		return 0;
+	if ((rv = xdp_backend.apply(rs, err, sizeof(err))) != 0) {
+		fprintf(stderr, "dotsd-xdp: line %d: group %llu: %s\n", line,
+		    (unsigned long long)rs->group, err);
+		return rv;
+	}
+	return 0;
+}
+
+/*
+ * File format: "group N" starts a group; rule lines follow (grammar in
+ * dotsd-xdp.8); "withdraw N" removes a group; # starts a comment. Each
+ * group is applied as a unit when the next one starts.
+ */
+static int
+cmd_load(const char *file, int exclusive)
+{
+	struct mit_ruleset *rs;
+	struct seen in_file = { 0 }, held = { 0 };
+	char line[1024], err[256], *p, *end;
+	const char *why;
+	FILE *f;
+	size_t i, j;
+	int lineno = 0, rv = 0;
+
+	if (strcmp(file, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(file, "r")) == NULL) {
+		fprintf(stderr, "dotsd-xdp: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return 1;
+	rs->group = UINT64_MAX;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		p = line + strspn(line, " \t");
+		if (*p == '\n' || *p == '\0')
+			continue;
+		if (strncmp(p, "group ", 6) == 0 ||
+		    strncmp(p, "withdraw ", 9) == 0) {
+			uint64_t id = strtoull(strchr(p, ' ') + 1, &end, 0);
+
+			if ((rv = flush_group(rs, lineno)) != 0)
+				break;
+			rs->group = UINT64_MAX;
+			rs->nrules = 0;
+			if (*p == 'w') {
+				if ((rv = xdp_backend.withdraw(id, err,
+				    sizeof(err))) != 0) {
+					fprintf(stderr, "dotsd-xdp: %s\n", err);
+					break;
+				}
+				continue;
+			}
+			rs->group = id;
+			collect(id, &in_file);
+			continue;
+		}
+		if (rs->group == UINT64_MAX) {
+			fprintf(stderr, "dotsd-xdp: line %d: rule outside a "
+			    "group\n", lineno);
+			rv = -EINVAL;
+			break;
+		}
+		if (rs->nrules >= MIT_MAX_GROUP_RULES) {
+			fprintf(stderr, "dotsd-xdp: line %d: more than %d rules "
+			    "in a group\n", lineno, MIT_MAX_GROUP_RULES);
+			rv = -E2BIG;
+			break;
+		}
+		if (rules_parse(p, &rs->rules[rs->nrules], &why) != 0) {
+			fprintf(stderr, "dotsd-xdp: line %d: %s\n", lineno,
+			    why);
+			rv = -EINVAL;
+			break;
+		}
+		rs->nrules++;
+	}
+	if (rv == 0)
+		rv = flush_group(rs, lineno);
+	if (rv == 0 && exclusive) {
+		xdp_backend.list(collect, &held);
+		for (i = 0; i < held.n; i++) {
+			for (j = 0; j < in_file.n; j++)
+				if (in_file.v[j] == held.v[i])
+					break;
+			if (j == in_file.n)
+				xdp_backend.withdraw(held.v[i], err,
+				    sizeof(err));
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	free(rs);
+	free(in_file.v);
+	free(held.v);
+	return rv ? 1 : 0;
+}
+
+static int
+cmd_detach(void)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int rv = 0;
+
+	if ((d = opendir(pin_path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "link_", 5) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_path, de->d_name);
+		if (unlink(path) != 0) {
+			fprintf(stderr, "dotsd-xdp: %s: %s\n", path,
+			    strerror(errno));
+			rv = 1;
+		}
+	}
+	closedir(d);
+	return rv;
+}
+
+int
+main(int argc, char *argv[])
+{
+	char err[256];
+	int ch, exclusive = 0, rv;
+
+	log_init(1, 0, "dotsd-xdp");
+	while ((ch = getopt(argc, argv, "+i:m:M:n:p:v")) != -1) {
+		const char *key;
+
+		switch (ch) {
+		case 'i': key = "interface"; break;
+		case 'm': key = "mode"; break;
+		case 'M': key = "malformed"; break;
+		case 'n': key = "max-rules"; break;
+		case 'p': key = "pin-path"; pin_path = optarg; break;
+		case 'v': verbose++; log_setverbose(verbose); continue;
+		default: usage();
+		}
+		if (xdp_backend.configure(key, optarg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dotsd-xdp: %s\n", err);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+
+	if (strcmp(argv[0], "status") == 0)
+		return cmd_status();
+	if (strcmp(argv[0], "stats") == 0)
+		return cmd_stats(argc, argv);
+	if (strcmp(argv[0], "flush") == 0) {
+		if (xdp_flush(pin_path, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dotsd-xdp: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
+	if (strcmp(argv[0], "detach") == 0)
+		return cmd_detach();
+	if (strcmp(argv[0], "load-rules") == 0) {
+		if (argc > 1 && strcmp(argv[1], "-x") == 0) {
+			exclusive = 1;
+			argc--;
+			argv++;
+		}
+		if (argc != 2)
+			usage();
+	} else if (strcmp(argv[0], "withdraw") == 0) {
+		if (argc != 2)
+			usage();
+	} else
+		usage();
+
+	if (xdp_backend.start(err, sizeof(err)) != 0) {
+		fprintf(stderr, "dotsd-xdp: %s\n", err);
+		return 1;
+	}
+	if (argv[0][0] == 'l')
+		rv = cmd_load(argv[1], exclusive);
+	else {
+		char *end;
+		uint64_t g = strtoull(argv[1], &end, 0);
+
+		rv = *end ? 2 : xdp_backend.withdraw(g, err, sizeof(err));
+		if (rv && rv != 2)
+			fprintf(stderr, "dotsd-xdp: %s\n", err);
+		rv = rv ? 1 : 0;
+	}
+	xdp_backend.stop();
+	return rv;
+}
