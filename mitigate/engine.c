@@ -435,6 +435,7 @@ engine_stop(void)
 	mnum_nfree = mnum_capfree = 0;
 	mnum_next = 0;
 	nbackends = 0;
+	engine_now = 0;
 	policy_reset();
 }
 
@@ -619,7 +620,7 @@ static void
 engine_escalate(struct entry *e, time_t now)
 {
 	struct esc_input	in;
-	char			why[128] = "", err[128];
+	char			why[128] = "", err[128], prev[128];
 	int			to, from = e->level, failed, r;
 
 	if (!escalate_enabled() && e->m.policy.pin_level < 0)
@@ -649,12 +650,14 @@ engine_escalate(struct entry *e, time_t now)
 	}
 	if (r == -EOPNOTSUPP && failed == SLOT_FLOWSPEC)
 		e->flowspec_refused = 1;	/* next step goes to RTBH */
-	log_warnx("mitigation %" PRIu64 " (%s mid %" PRIu32 "): level %s -> "
-	    "%s failed: %s", e->m.id, e->m.client, e->m.mid,
-	    escalate_level_name(from), escalate_level_name(to), err);
+	snprintf(prev, sizeof(prev), "%s", e->reason);
 	e->state = MIT_ST_EXCEEDED;
 	engine_reason(e, "%s -> %s failed: %s",
 	    escalate_level_name(from), escalate_level_name(to), err);
+	/* A step retried every escalate-after s is logged once. */
+	if (strcmp(prev, e->reason) != 0)
+		log_warnx("mitigation %" PRIu64 " (%s mid %" PRIu32 "): %s",
+		    e->m.id, e->m.client, e->m.mid, e->reason);
 }
 
 void
@@ -744,10 +747,32 @@ report_add(char *report, size_t len, int *ndiff, const char *fmt, ...)
 }
 
 /* Compares backend be's groups with those the table has it hold. */
+/* Puts back a group that e holds but its backend lost. */
+static int
+engine_reapply(const struct mit_backend *be, uint64_t group)
+{
+	struct entry	**ep;
+	char		  err[128];
+	int		  slot = GROUP_SLOT(group), r;
+
+	if ((ep = engine_find(GROUP_ID(group))) == NULL)
+		return -ENOENT;
+	r = compile_ruleset(&(*ep)->m, slot, group,
+	    RULE_BASE((*ep)->mnum, slot), &rollback_rs, err, sizeof(err));
+	if (r == 0)
+		r = be->apply(&rollback_rs, err, sizeof(err));
+	if (r != 0)
+		log_warnx("repair: %s: group %#" PRIx64 ": %s", be->name,
+		    group, err);
+	return r;
+}
+
 static void
 engine_reconcile_backend(const struct mit_backend *be, char *report,
-    size_t len, int *ndiff)
+    size_t len, int *ndiff, int repair)
 {
+	char	err[128];
+
 	struct glist	 have = { 0 }, want = { 0 };
 	struct entry	*e;
 	size_t		 i, a, b;
@@ -782,12 +807,18 @@ engine_reconcile_backend(const struct mit_backend *be, char *report,
 			    "mitigation calls for", be->name, have.g[a],
 			    GROUP_ID(have.g[a]),
 			    escalate_level_name(GROUP_SLOT(have.g[a])));
+			if (repair && be->withdraw(have.g[a], err,
+			    sizeof(err)) != 0)
+				log_warnx("repair: %s: withdraw %#" PRIx64
+				    ": %s", be->name, have.g[a], err);
 			a++;
 		} else if (a == have.n || want.g[b] < have.g[a]) {
 			report_add(report, len, ndiff, " %s lacks group %#"
 			    PRIx64 " (mitigation %" PRIu64 " %s)", be->name,
 			    want.g[b], GROUP_ID(want.g[b]),
 			    escalate_level_name(GROUP_SLOT(want.g[b])));
+			if (repair)
+				engine_reapply(be, want.g[b]);
 			b++;
 		} else
 			a++, b++;
@@ -797,14 +828,15 @@ out:
 	free(want.g);
 }
 
-int
-engine_reconcile(char *report, size_t len)
+static int
+engine_check(char *report, size_t len, int repair)
 {
 	const struct mit_backend	*seen[SLOT_MAX], *be;
 	struct entry			*e;
 	size_t				 i;
-	int				 s, t, nseen = 0, ndiff = 0;
+	int				 s, t, nseen = 0, ndiff = 0, failed;
 	uint8_t				 want;
+	char				 err[128];
 
 	if (report != NULL && len > 0)
 		report[0] = '\0';
@@ -815,11 +847,16 @@ engine_reconcile(char *report, size_t len)
 				continue;
 			want = engine_want(&e->m, e->level,
 			    e->flowspec_refused);
-			if (e->held != want)
-				report_add(report, len, &ndiff, " mitigation "
-				    "%" PRIu64 " holds slots %#x, level %s "
-				    "calls for %#x", e->m.id, e->held,
-				    escalate_level_name(e->level), want);
+			if (e->held == want)
+				continue;
+			report_add(report, len, &ndiff, " mitigation %" PRIu64
+			    " holds slots %#x, level %s calls for %#x",
+			    e->m.id, e->held, escalate_level_name(e->level),
+			    want);
+			if (repair && engine_transition(e, &e->m, e->level,
+			    &failed, err, sizeof(err)) != 0)
+				log_warnx("repair: mitigation %" PRIu64 ": %s",
+				    e->m.id, err);
 		}
 	/* ...and every backend holds exactly the groups held. */
 	for (s = 0; s < SLOT_MAX; s++) {
@@ -831,7 +868,30 @@ engine_reconcile(char *report, size_t len)
 		if (t < nseen)
 			continue;
 		seen[nseen++] = be;
-		engine_reconcile_backend(be, report, len, &ndiff);
+		engine_reconcile_backend(be, report, len, &ndiff, repair);
 	}
 	return ndiff;
+}
+
+int
+engine_reconcile(char *report, size_t len)
+{
+	return engine_check(report, len, 0);
+}
+
+/*
+ * Makes the backends hold what the table calls for: withdraws groups no
+ * mitigation calls for (left over from an earlier run, or by a failed
+ * rollback), re-applies the ones missing. Returns the number of
+ * differences left afterwards (0 = consistent), described in report.
+ */
+int
+engine_repair(char *report, size_t len)
+{
+	int	n;
+
+	if ((n = engine_check(NULL, 0, 1)) > 0)
+		log_info("mitigation: repaired %d differences with the "
+		    "backends", n);
+	return engine_check(report, len, 0);
 }

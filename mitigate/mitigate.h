@@ -285,5 +285,12 @@ int	engine_reconcile(char *report, size_t len);
  * or -1 to let it escalate freely again; moves it there now. 0 or -errno.
  */
 int	engine_pin(uint64_t id, int level, char *err, size_t errlen);
+/*
+ * Make the backends hold what the active mitigations call for (withdraw
+ * leftovers, e.g. pinned groups of mitigations gone across a restart;
+ * re-apply missing ones). Returns the differences left, as
+ * engine_reconcile() does.
+ */
+int	engine_repair(char *report, size_t len);
 
 #endif

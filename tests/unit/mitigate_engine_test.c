@@ -417,9 +417,16 @@ t_reconcile_finds_strays(void)
 	T_EQ(LOCAL->withdraw(GROUP_OF(16, SLOT_LOCAL), err, sizeof(err)), 0);
 	T_EQ(engine_reconcile(report, sizeof(report)), 2);
 	T_ASSERT(strstr(report, "lacks group") != NULL);
-	/* Re-applying heals the lost one. */
+	/* Repair withdraws the stray and puts back the lost one. */
+	T_EQ(engine_repair(report, sizeof(report)), 0);
+	T_ASSERT(null_group(LOCAL, GROUP_OF(77, SLOT_LOCAL)) == NULL);
+	T_ASSERT(null_group(LOCAL, GROUP_OF(16, SLOT_LOCAL)) != NULL);
+	T_EQ(null_group(LOCAL, GROUP_OF(16, SLOT_LOCAL))->nrules, 1);
+	consistent();
+	/* Re-applying heals a lost group too. */
+	T_EQ(LOCAL->withdraw(GROUP_OF(16, SLOT_LOCAL), err, sizeof(err)), 0);
 	T_EQ(apply(&m), 0);
-	T_EQ(engine_reconcile(NULL, 0), 1);
+	consistent();
 }
 
 /* xorshift: reproducible without libc's rand state. */
