@@ -70,4 +70,29 @@ int	codec_yang_validate_signal(const json_t *wire, char *diag,
 #define CODEC_YANG_DIR	"/usr/share/dotsd/yang"
 #endif
 
+/*
+ * The module directory to use: CODEC_YANG_DIR if the modules are installed
+ * there, else the source tree's yang/modules (tests, running from the
+ * build tree). codec_yang_init(NULL, ...) uses it.
+ */
+const char	*codec_yang_default_dir(void);
+
+/*
+ * The libyang context codec_yang_init() built (NULL before): it holds
+ * ietf-dots-data-channel (compat copy) and ietf-access-control-list with
+ * all features, for data-channel validation with lyd_parse_data().
+ * Owned by the codec; valid until codec_yang_fini().
+ */
+struct ly_ctx;
+struct ly_ctx	*codec_yang_ctx(void);
+
+/*
+ * The libyang form of a signal body (P8 in yang/modules/README.md): the
+ * wrapper dropped, children module-qualified, every object's members in
+ * schema order (P7). *out is new (caller json_decref()s). -EBADMSG with
+ * diag for members that are not in the schema; -ENOTCONN before init.
+ */
+int	codec_yang_reshape(const json_t *wire, json_t **out, char *diag,
+	    size_t diaglen);
+
 #endif
