@@ -623,7 +623,9 @@ engine_escalate(struct entry *e, time_t now)
 	char			why[128] = "", err[128], prev[128];
 	int			to, from = e->level, failed, r;
 
-	if (!escalate_enabled() && e->m.policy.pin_level < 0)
+	/* Without thresholds only an unpinned mitigation above base moves. */
+	if (!escalate_enabled() && e->m.policy.pin_level < 0 &&
+	    e->level <= engine_base(&e->m, e->flowspec_refused))
 		return;
 	memset(&in, 0, sizeof(in));
 	in.id = e->m.id;

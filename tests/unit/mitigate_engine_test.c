@@ -381,6 +381,31 @@ t_pin(void)
 }
 
 static void
+t_unpin_without_thresholds(void)
+{
+	struct mitigation	m = mit(17, "198.18.0.1/32");
+	struct mit_status	st;
+	time_t			t;
+
+	setup();
+	conf("deescalate-after", "5");
+	m.policy.pin_level = MIT_LEVEL_FLOWSPEC;
+	T_EQ(apply(&m), 0);
+	for (t = 1001; t <= 1010; t++)
+		engine_tick(t);
+	T_EQ(engine_status(17, &st), 0);
+	T_EQ(st.level, MIT_LEVEL_FLOWSPEC);
+	/* No escalation configured: unpinned, it returns to base. */
+	T_EQ(engine_pin(17, -1, err, sizeof(err)), 0);
+	for (t = 1011; t <= 1020; t++)
+		engine_tick(t);
+	T_EQ(engine_status(17, &st), 0);
+	T_EQ(st.level, MIT_LEVEL_LOCAL);
+	T_EQ(null_ngroups(UP), 0);
+	consistent();
+}
+
+static void
 t_withdraw_failure_retried(void)
 {
 	struct mitigation	m = mit(15, "198.18.0.1/32");
@@ -563,6 +588,7 @@ main(void)
 	T_RUN(t_escalation_through_backends);
 	T_RUN(t_upstream_takes_no_flowspec);
 	T_RUN(t_pin);
+	T_RUN(t_unpin_without_thresholds);
 	T_RUN(t_withdraw_failure_retried);
 	T_RUN(t_reconcile_finds_strays);
 	T_RUN(t_random_sequence_reconciles);
