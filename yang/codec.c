@@ -266,7 +266,7 @@ key_optional(uint64_t num)
 
 enum htype {
 	H_NONE, H_UINT, H_NEGINT, H_BYTES, H_TEXT, H_ARRAY, H_MAP, H_TAG,
-	H_FLOAT, H_BOOL, H_NULL, H_UNDEF, H_BREAK
+	H_FLOAT, H_BOOL, H_NULL, H_UNDEF, H_SIMPLE, H_BREAK
 };
 
 static const char *const htype_names[] = {
@@ -274,7 +274,8 @@ static const char *const htype_names[] = {
 	[H_NEGINT] = "negative integer", [H_BYTES] = "byte string",
 	[H_TEXT] = "text string", [H_ARRAY] = "array", [H_MAP] = "map",
 	[H_TAG] = "tag", [H_FLOAT] = "float", [H_BOOL] = "boolean",
-	[H_NULL] = "null", [H_UNDEF] = "undefined", [H_BREAK] = "break",
+	[H_NULL] = "null", [H_UNDEF] = "undefined", [H_SIMPLE] = "simple value",
+	[H_BREAK] = "break",
 };
 
 /* One CBOR head, as reported by a libcbor streaming callback. */
@@ -475,12 +476,40 @@ static int
 dec_head(struct dec *d, struct head *h)
 {
 	struct cbor_decoder_result	r;
+	uint8_t				ib;
 
 	if (d->off >= d->len)
 		return dec_fail(d, "truncated CBOR at offset %zu", d->off);
 	*h = (struct head){ .type = H_NONE };
-	r = cbor_stream_decode(d->buf + d->off, d->len - d->off,
-	    &head_callbacks, h);
+	ib = d->buf[d->off];
+	/*
+	 * libcbor 0.8 refuses some well-formed heads: tags 6..20 and simple
+	 * values 0..19 in the initial byte, and one-byte simple values. None
+	 * is valid in a DOTS member, but an optional member may hold them.
+	 */
+	if (ib >= 0xC6 && ib <= 0xD4) {
+		*h = (struct head){ .type = H_TAG, .val = ib & 0x1f };
+		r = (struct cbor_decoder_result){ .read = 1,
+		    .status = CBOR_DECODER_FINISHED };
+	} else if (ib >= 0xE0 && ib <= 0xF3) {
+		*h = (struct head){ .type = H_SIMPLE, .val = ib & 0x1f };
+		r = (struct cbor_decoder_result){ .read = 1,
+		    .status = CBOR_DECODER_FINISHED };
+	} else if (ib == 0xF8) {
+		if (d->len - d->off < 2)
+			return dec_fail(d, "truncated CBOR at offset %zu",
+			    d->off);
+		/* RFC 8949 §3.3: values below 32 in two bytes are invalid. */
+		if (d->buf[d->off + 1] < 32)
+			return dec_fail(d, "malformed CBOR at offset %zu",
+			    d->off);
+		*h = (struct head){ .type = H_SIMPLE,
+		    .val = d->buf[d->off + 1] };
+		r = (struct cbor_decoder_result){ .read = 2,
+		    .status = CBOR_DECODER_FINISHED };
+	} else
+		r = cbor_stream_decode(d->buf + d->off, d->len - d->off,
+		    &head_callbacks, h);
 	if (r.status == CBOR_DECODER_NEDATA)
 		return dec_fail(d, "truncated CBOR at offset %zu", d->off);
 	if (r.status != CBOR_DECODER_FINISHED || r.read == 0 ||

@@ -380,6 +380,14 @@ t_key_ranges(void)
 	T_STREQ(s, "{\"ietf-dots-signal-channel:mitigation-scope\":{}}");
 	free(s);
 	json_decref(j);
+	/* well-formed heads libcbor 0.8 itself refuses, in optional keys */
+	T_EQ(dec_hex("A318C8F018C9F82018CAC600", &j, diag), 0);
+	T_EQ(json_object_size(j), 0);
+	json_decref(j);
+	bad("A118C8F81F", "malformed");		/* simple 31 in 2 bytes */
+	bad("A118C8F8", "truncated");
+	bad("A118C8C6", "truncated");
+	bad(MSH "A10EF0", "simple value where integer");
 	/* known keys outside their container */
 	bad("A10501", "key 5 (mid) not allowed in body");
 	bad(MSH "A10101", "key 1 (ietf-dots-signal-channel:mitigation-scope)"
