@@ -54,3 +54,12 @@ $(OUT)/tests/unit/xdp_%.o: tests/unit/xdp_%.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Traffic generator of the integration tests and the benchmark.
+XDP_TRAFFIC	:= $(OUT)/tests/xdp-traffic
+$(XDP_TRAFFIC): $(OUT)/tests/bench/xdp-traffic.o
+$(OUT)/tests/bench/xdp-%.o: tests/bench/xdp-%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+all: $(XDP_TRAFFIC)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ usage(void)
 	    "usage: dotsd-xdp [-v] [-p pin-path] [-i ifname]... [-m mode]\n"
 	    "                 [-M pass|drop] [-n max-rules] command [arg]\n"
 	    "commands: status | stats [group] | load-rules [-x] file |\n"
-	    "          withdraw group | detach | flush\n");
+	    "          withdraw group | run [file] | detach | flush\n");
 	exit(2);
 }
 
@@ -389,6 +390,38 @@ cmd_detach(void)
 	return rv;
 }
 
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+/*
+ * Stays in the foreground like dotsd would: keeps the program attached to
+ * the -i interfaces (re-attaching them as they come back) until SIGTERM or
+ * SIGINT. The pinned state stays after it exits.
+ */
+static int
+cmd_run(const char *file)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (file && cmd_load(file, 1) != 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (!quit)
+		pause();
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -442,6 +475,9 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[0], "withdraw") == 0) {
 		if (argc != 2)
 			usage();
+	} else if (strcmp(argv[0], "run") == 0) {
+		if (argc > 2)
+			usage();
 	} else
 		usage();
 
@@ -451,6 +487,8 @@ main(int argc, char *argv[])
 	}
 	if (argv[0][0] == 'l')
 		rv = cmd_load(argv[1], exclusive);
+	else if (argv[0][0] == 'r')
+		rv = cmd_run(argc > 1 ? argv[1] : NULL);
 	else {
 		char *end;
 		uint64_t g = strtoull(argv[1], &end, 0);
