@@ -7,6 +7,7 @@
 #ifndef DOTSD_MITREQ_H
 #define DOTSD_MITREQ_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -59,13 +60,26 @@ void	mitreq_signal_restored(const struct client_conf *c);
 int	mitreq_load(const struct dotsd_conf *conf, time_t now);
 /* Snapshot for dotsctl and metrics: array of objects, caller decrefs. */
 json_t	*mitreq_dump(void);
+/* Operator withdraw (dotsctl): status 7, no abt. 0 or -ENOENT. */
+int	mitreq_withdraw_admin(const char *client, uint32_t mid);
+/*
+ * Operator settings, before mitreq_load: "conflict-policy" both (default)
+ * | first-wins | newest-wins. 0 or -EINVAL with err.
+ */
+int	mitreq_configure(const char *key, const char *value, char *err,
+	    size_t errlen);
+/* Frees all in-memory state (not the store): shutdown, tests. */
+void	mitreq_fini(void);
 
 /*
  * Implemented by signal.c: notify observers of client c (all its cuids)
  * that the representation of its mitigations changed.
  */
 void	signal_notify(const struct client_conf *c, const char *cuid);
-/* Implemented by signal.c: deliver the reply of a request left async. */
+/*
+ * Implemented by signal.c: deliver the reply of a request left async.
+ * As for synchronous replies, r->body becomes signal.c's to free.
+ */
 void	signal_async_reply(void *pending, struct dots_reply *r);
 
 #endif

@@ -25,6 +25,24 @@ $(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
 		$(OUT)/dotsd/resolve.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
 # end config/authz/control
 
+# mitigation requests + store (owner: mitigation semantics + store)
+DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/store.c
+DOTSD_MIT_OBJS	:= $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o)
+DOTSD_MIT_TEST_OBJS := $(OUT)/tests/unit/dotsd_mitreq_test.o \
+		   $(OUT)/tests/unit/dotsd_store_test.o
+$(DOTSD_MIT_TEST_OBJS): $(OUT)/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# engine, authz, resolver and signal.c are doubles in the test file
+TESTS		+= $(OUT)/tests/dotsd_mitreq_test $(OUT)/tests/dotsd_store_test
+$(OUT)/tests/dotsd_mitreq_test: $(OUT)/tests/unit/dotsd_mitreq_test.o \
+		$(DOTSD_MIT_OBJS) $(LIB_OBJS)
+$(OUT)/tests/dotsd_store_test: $(OUT)/tests/unit/dotsd_store_test.o \
+		$(OUT)/dotsd/store.o $(LIB_OBJS)
+# end mitigation requests + store
+
 # signal channel + main (owner: transport/sessions). The dotsd link rule
 # joins into PROGS once every part it links has landed.
 DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/session.c
@@ -33,3 +51,4 @@ $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
 		$(DOTSD_CONF_OBJS) $(YANG_OBJS) $(MITIGATE_OBJS) $(XDP_OBJS) \
 		$(BGP_OBJS) $(LIB_OBJS)
 # end signal channel
+

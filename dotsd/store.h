@@ -23,6 +23,7 @@ struct store_mit {
 	uint8_t		status;		/* RFC 9132 status 1..8 */
 	uint8_t		trigger;	/* trigger-mitigation */
 	char		*scope_json;	/* owned by the caller */
+	char		*extra_json;	/* mitreq's private state, or NULL */
 };
 
 int	store_open(const char *path, char *err, size_t errlen);
@@ -36,6 +37,15 @@ int	store_cfg_put(const char *client, uint32_t sid, const char *json);
 int	store_cfg_del(const char *client);
 int	store_cfg_load(int (*cb)(const char *client, uint32_t sid,
 	    const char *json, void *), void *);
+/* Several changes as one transaction; durable when commit returns 0. */
+int	store_begin(void);
+int	store_commit(void);
+void	store_rollback(void);
+/* cuid ownership (RFC 9132 §4.4.1.1 cuid-collision). */
+int	store_cuid_put(const char *cuid, const char *client, time_t last_used);
+int	store_cuid_del(const char *cuid);
+int	store_cuid_load(int (*cb)(const char *cuid, const char *client,
+	    time_t last_used, void *), void *);
 /* Next unused mitigation id (monotonic, survives restarts). */
 uint64_t store_next_id(void);
 
