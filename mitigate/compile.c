@@ -30,7 +30,8 @@ struct pclass {
 	uint8_t		icmp;	/* takes the icmp_type component */
 };
 
-static const uint8_t port_protos[] = { 6, 17, 33, 132 };  /* TCP UDP DCCP SCTP */
+/* TCP, UDP, DCCP, SCTP */
+static const uint8_t port_protos[] = { 6, 17, 33, 132 };
 
 static int
 compile_port_proto(uint8_t p)
@@ -311,11 +312,10 @@ compile_rtbh(const struct mitigation *m, const struct mit_prefix *dst,
 
 /* Fills one flow rule: dst, optional src, one protocol class, one chunk. */
 static void
-compile_flow_rule(struct mit_rule *r, const struct mitigation *m,
-    const struct mit_prefix *dst, const struct mit_prefix *src,
-    const struct pclass *pc, const struct mit_range *dport, int ndport,
-    const struct mit_range *sport, int nsport, const struct mit_range *icmp,
-    int nicmp)
+compile_flow_rule(struct mit_rule *r, const struct mit_prefix *dst,
+    const struct mit_prefix *src, const struct pclass *pc,
+    const struct mit_range *dport, int ndport, const struct mit_range *sport,
+    int nsport, const struct mit_range *icmp, int nicmp)
 {
 	r->kind = MIT_KIND_FLOW;
 	r->action = MIT_ACT_DROP;
@@ -344,7 +344,6 @@ compile_flow_rule(struct mit_rule *r, const struct mitigation *m,
 		memcpy(r->icmp_type, icmp, nicmp * sizeof(*icmp));
 		r->present |= MIT_F_ICMP_TYPE;
 	}
-	(void)m;
 }
 
 static int
@@ -413,7 +412,7 @@ compile_flow(const struct mitigation *m, int slot,
 			for (c = 0; c < npc; c++) {
 				if (!pc[c].ports) {
 					compile_flow_rule(rule_next(rs,
-					    rule_base), m, &dst[i], sp, &pc[c],
+					    rule_base), &dst[i], sp, &pc[c],
 					    NULL, 0, sport, nsport, icmp,
 					    nicmp);
 					continue;
@@ -425,7 +424,7 @@ compile_flow(const struct mitigation *m, int slot,
 					if (n > MIT_MAX_RANGES)
 						n = MIT_MAX_RANGES;
 					compile_flow_rule(rule_next(rs,
-					    rule_base), m, &dst[i], sp, &pc[c],
+					    rule_base), &dst[i], sp, &pc[c],
 					    dport + off, n > 0 ? n : 0, sport,
 					    nsport, icmp, nicmp);
 				}

@@ -278,7 +278,11 @@ engine_transition(struct entry *e, const struct mitigation *nm, int level,
 	if (r != 0)
 		return r;
 
-	/* Apply first: a refusal then happens before anything is removed. */
+	/*
+	 * Apply first: a refusal then happens before anything is removed.
+	 * Unchanged groups are sent again too, so a refresh heals a group a
+	 * backend lost.
+	 */
 	for (s = 0; s < SLOT_MAX; s++) {
 		if (!(want & (1 << s)))
 			continue;
@@ -288,9 +292,9 @@ engine_transition(struct entry *e, const struct mitigation *nm, int level,
 		done |= 1 << s;
 	}
 	for (s = 0; s < SLOT_MAX; s++) {
-		if (!(e->held & ~want & (1 << s)))
+		if (!(e->held & ~want & (1 << s)) ||
+		    (be = engine_slot_backend(s)) == NULL)
 			continue;
-		be = engine_slot_backend(s);
 		if ((r = be->withdraw(GROUP_OF(nm->id, s), berr,
 		    sizeof(berr))) != 0)
 			goto rollback;

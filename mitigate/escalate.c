@@ -5,9 +5,9 @@
  *
  *   local --(above the flowspec threshold for escalate-after s)--> flowspec
  *   flowspec --(above the RTBH threshold for escalate-after s)--> rtbh
- *   local --(above the flowspec threshold, upstream takes no flowspec)--> rtbh
- *   any level above base --(below deescalate-below % of the threshold
- *                            that led there, for deescalate-after s)--> one down
+ *   local --(above the flowspec threshold, no flowspec upstream)--> rtbh
+ *   above base --(below deescalate-below % of the threshold that led
+ *                 there, for deescalate-after s)--> one level down
  *
  * Per mitigation the FSM is STEADY, RISING (above the next threshold since
  * `since`), FALLING (below the hysteresis threshold since `since`) or
