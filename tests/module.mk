@@ -3,6 +3,13 @@
 INTEGRATION	:= $(sort $(wildcard tests/integration/*.sh))
 TESTS		+= $(INTEGRATION)
 
+# Test objects: spelled out so that the link rule below, whose stem is
+# shorter, never claims a .o (make prefers the shortest stem).
+$(OUT)/tests/%.o: tests/%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
 # Unit test link rule: $(OUT)/tests/NAME from the objects it lists.
 $(OUT)/tests/%:
 	$(call msg,LD,$@)
