@@ -9,7 +9,8 @@ YANG_OBJS	:= $(YANG_SRCS:%.c=$(OUT)/%.o)
 # wherever they run.
 YANG_TEST_OBJS	:= $(OUT)/tests/unit/yang_codec_test.o \
 		   $(OUT)/tests/unit/yang_vectors_test.o \
-		   $(OUT)/tests/unit/yang_validate_test.o
+		   $(OUT)/tests/unit/yang_validate_test.o \
+		   $(OUT)/tests/bench/yang_codec_bench.o
 $(YANG_TEST_OBJS): $(OUT)/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -23,6 +24,10 @@ $(OUT)/tests/yang_vectors_test: $(OUT)/tests/unit/yang_vectors_test.o \
 	$(YANG_OBJS) $(LIB_OBJS)
 $(OUT)/tests/yang_validate_test: $(OUT)/tests/unit/yang_validate_test.o \
 	$(OUT)/yang/validate.o $(LIB_OBJS)
+
+BENCHES		+= $(OUT)/tests/bench/yang-codec-bench
+$(OUT)/tests/bench/yang-codec-bench: $(OUT)/tests/bench/yang_codec_bench.o \
+	$(YANG_OBJS) $(LIB_OBJS)
 
 # codec_yang_default_dir() falls back to the source tree's modules.
 $(OUT)/yang/validate.o: CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
