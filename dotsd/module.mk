@@ -2,13 +2,15 @@
 
 # config/authz/control (owner: config/authz): parser, printer,
 # authorization, resolver, control socket, metrics.
-DOTSD_CONF_SRCS	:= dotsd/conf.c dotsd/printconf.c dotsd/authz.c dotsd/resolve.c
+DOTSD_CONF_SRCS	:= dotsd/conf.c dotsd/printconf.c dotsd/authz.c dotsd/resolve.c \
+		   dotsd/control.c dotsd/metrics.c
 DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 
 # Static pattern rule for test objects: $(OUT)/tests/% would match them.
 DOTSD_CONF_TEST_OBJS := $(OUT)/tests/unit/dotsd_conf_test.o \
 		   $(OUT)/tests/unit/dotsd_authz_test.o \
-		   $(OUT)/tests/unit/dotsd_resolve_test.o
+		   $(OUT)/tests/unit/dotsd_resolve_test.o \
+		   $(OUT)/tests/unit/dotsd_control_test.o
 $(DOTSD_CONF_TEST_OBJS): $(OUT)/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -23,6 +25,13 @@ $(OUT)/tests/dotsd_authz_test: $(OUT)/tests/unit/dotsd_authz_test.o \
 TESTS		+= $(OUT)/tests/dotsd_resolve_test
 $(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
 		$(OUT)/dotsd/resolve.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
+# mitreq_dump, signal_dump, engine_status/reconcile are doubles in the test;
+# it also runs the dotsctl binary (order-only: not linked in).
+TESTS		+= $(OUT)/tests/dotsd_control_test
+$(OUT)/tests/dotsd_control_test: $(OUT)/tests/unit/dotsd_control_test.o \
+		$(OUT)/dotsd/control.o $(OUT)/dotsd/metrics.o \
+		$(OUT)/dotsd/conf.o $(OUT)/dotsd/authz.o $(LIB_OBJS) \
+		| $(OUT)/bin/dotsctl
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
@@ -41,6 +50,11 @@ $(OUT)/tests/dotsd_mitreq_test: $(OUT)/tests/unit/dotsd_mitreq_test.o \
 		$(DOTSD_MIT_OBJS) $(LIB_OBJS)
 $(OUT)/tests/dotsd_store_test: $(OUT)/tests/unit/dotsd_store_test.o \
 		$(OUT)/dotsd/store.o $(LIB_OBJS)
+
+# libFuzzer: CBOR body -> codec -> mitreq_put/get/delete/tick
+FUZZERS		+= $(OUT)/fuzz/mitreq_put_fuzz
+$(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
+		yang/codec.c $(LIB_SRCS) dotsd/mitreq.h dotsd/store.h
 # end mitigation requests + store
 
 # signal channel + main (owner: transport/sessions). The dotsd link rule
