@@ -105,10 +105,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } gstats SEC(".maps");
 
-/* User space's record of the rules; see struct xdp_meta. */
+/*
+ * User space's record of the rules; see struct xdp_meta. A hash without
+ * preallocation: it costs memory only for the slots in use.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct xdp_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -57,9 +57,25 @@ struct urule {
 struct ugroup {
 	struct ugroup	*next;
 	uint64_t	 id;
-	struct mit_stats retired;	/* counters of rules since removed */
+	uint32_t	 retired_ctr;	/* sum of rules since removed, or NONE */
 	uint32_t	 nrules;
 	struct urule	 rules[];
+};
+
+#define CTR_NONE	UINT32_MAX
+
+/* xdp_meta.in_use */
+enum {
+	META_FREE = 0,
+	META_RULE,		/* a live rule */
+	META_RETIRED,		/* a group's sum of its removed rules */
+	META_RETIRING,		/* a removed rule, folded after a grace period */
+};
+
+/* A removed rule's counter slot, still counting until a grace period. */
+struct retiring {
+	uint32_t	ctr;
+	uint64_t	group;
 };
 
 struct uref {
@@ -101,7 +117,9 @@ static struct {
 	uint32_t	 nrules, ngroups;
 
 	struct pool	 free_specs, free_lists, free_ctrs;
-	struct pool	 defer_specs, defer_lists, defer_ctrs;
+	struct pool	 defer_specs, defer_lists;
+	struct retiring	*retiring;
+	uint32_t	 nretiring, retiring_cap;
 
 	struct upfx	**pfx_tab;
 	struct ugroup	**grp_tab;
@@ -396,11 +414,19 @@ out:
 	return err;
 }
 
+static struct ugroup *grp_find(uint64_t);
+
 static int
 meta_write(uint32_t ctr, uint64_t group, const struct urule *ur, int in_use)
 {
 	struct xdp_meta m;
 
+	if (in_use == META_FREE) {
+		if (bpf_map_delete_elem(st.fd_meta, &ctr) != 0 &&
+		    errno != ENOENT)
+			return -errno;
+		return 0;
+	}
 	memset(&m, 0, sizeof(m));
 	m.group = group;
 	m.in_use = in_use;
@@ -411,6 +437,75 @@ meta_write(uint32_t ctr, uint64_t group, const struct urule *ur, int in_use)
 	if (bpf_map_update_elem(st.fd_meta, &ctr, &m, BPF_ANY) != 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * A removed rule's slot keeps counting until a grace period: it is folded
+ * into its group's total only then (fold_retiring), so no packet is lost
+ * from the group's counters.
+ */
+static int
+retire(uint32_t ctr, uint64_t group)
+{
+	struct retiring *nv;
+
+	if (st.nretiring == st.retiring_cap) {
+		nv = reallocarray(st.retiring, st.retiring_cap ?
+		    st.retiring_cap * 2 : 256, sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		st.retiring = nv;
+		st.retiring_cap = st.retiring_cap ? st.retiring_cap * 2 : 256;
+	}
+	st.retiring[st.nretiring].ctr = ctr;
+	st.retiring[st.nretiring++].group = group;
+	return meta_write(ctr, group, NULL, META_RETIRING);
+}
+
+static int
+fold_one(const struct retiring *rt)
+{
+	struct ugroup *g = grp_find(rt->group);
+	struct xdp_counters *a = NULL, *b = NULL;
+	int i, rv = 0;
+
+	if (g == NULL)
+		goto release;		/* withdrawn meanwhile */
+	if (g->retired_ctr == CTR_NONE) {
+		/* the first removed rule's slot becomes the group's total */
+		g->retired_ctr = rt->ctr;
+		return meta_write(rt->ctr, rt->group, NULL, META_RETIRED);
+	}
+	a = calloc(st.ncpus, sizeof(*a));
+	b = calloc(st.ncpus, sizeof(*b));
+	if (a == NULL || b == NULL) {
+		rv = -ENOMEM;
+		goto out;
+	}
+	/* no spec points at either slot now: plain read-add-write is safe */
+	if (bpf_map_lookup_elem(st.fd_counters, &rt->ctr, a) != 0 ||
+	    bpf_map_lookup_elem(st.fd_counters, &g->retired_ctr, b) != 0) {
+		rv = -errno;
+		goto out;
+	}
+	for (i = 0; i < st.ncpus; i++) {
+		b[i].pkts_dropped += a[i].pkts_dropped;
+		b[i].bytes_dropped += a[i].bytes_dropped;
+		b[i].pkts_passed += a[i].pkts_passed;
+		b[i].bytes_passed += a[i].bytes_passed;
+	}
+	if (bpf_map_update_elem(st.fd_counters, &g->retired_ctr, b,
+	    BPF_ANY) != 0) {
+		rv = -errno;
+		goto out;
+	}
+release:
+	meta_write(rt->ctr, 0, NULL, META_FREE);
+	rv = pool_push(&st.free_ctrs, rt->ctr);
+out:
+	free(a);
+	free(b);
+	return rv;
 }
 
 /*
@@ -430,9 +525,14 @@ sync_reclaim(void)
 		return -errno;
 	st.synced_gen = st.gen;
 	if (pool_drain(&st.defer_specs, &st.free_specs) != 0 ||
-	    pool_drain(&st.defer_lists, &st.free_lists) != 0 ||
-	    pool_drain(&st.defer_ctrs, &st.free_ctrs) != 0)
+	    pool_drain(&st.defer_lists, &st.free_lists) != 0)
 		return -ENOMEM;
+	while (st.nretiring) {
+		if (fold_one(&st.retiring[st.nretiring - 1]) != 0)
+			log_warnx("xdp: folding a removed rule's counters "
+			    "failed");
+		st.nretiring--;
+	}
 	if (st.ndoomed == 0)
 		return 0;
 	for (b = 0; b <= st.tab_mask; b++)
@@ -577,8 +677,7 @@ group_replace(uint64_t id, const struct mit_rule *rules, uint32_t n,
 	}
 	ng->id = id;
 	ng->nrules = n;
-	if (old)
-		ng->retired = old->retired;
+	ng->retired_ctr = old ? old->retired_ctr : CTR_NONE;
 	for (i = 0; i < n; i++)
 		ng->rules[i].r = rules[i];
 
@@ -713,12 +812,15 @@ group_replace(uint64_t id, const struct mit_rule *rules, uint32_t n,
 		pool_push(&st.defer_specs, ur->spec);
 		if (urule_find(ng, ur->r.id))
 			continue;
-		ctr_read(ur->ctr, &ng->retired);
-		meta_write(ur->ctr, 0, NULL, 0);
-		pool_push(&st.defer_ctrs, ur->ctr);
+		if (retire(ur->ctr, id) != 0)
+			log_warnx("xdp: group %llu: lost a removed rule's "
+			    "counters", (unsigned long long)id);
 	}
+	if (remove && ng->retired_ctr != CTR_NONE)
+		retire(ng->retired_ctr, id);	/* freed: group is gone */
 	for (i = 0; i < n; i++)
-		if ((e = meta_write(ng->rules[i].ctr, id, &ng->rules[i], 1)))
+		if ((e = meta_write(ng->rules[i].ctr, id, &ng->rules[i],
+		    META_RULE)))
 			log_warnx("xdp: group %llu: cannot record rule %u: %s",
 			    (unsigned long long)id, ng->rules[i].r.id,
 			    strerror(-e));
@@ -843,13 +945,19 @@ adopt(char *err, size_t errlen)
 		goto out;
 	}
 	for (i = 0; i < st.nctrs; i++) {
-		if (bpf_map_lookup_elem(st.fd_meta, &i, &ar[n].m) != 0 ||
-		    !ar[n].m.in_use || ar[n].m.spec >= st.nspecs ||
-		    spec_used[ar[n].m.spec])
+		struct xdp_meta *m = &ar[n].m;
+
+		if (bpf_map_lookup_elem(st.fd_meta, &i, m) != 0)
 			continue;
-		ar[n].group = ar[n].m.group;
+		if (m->in_use == META_RULE) {
+			if (m->spec >= st.nspecs || spec_used[m->spec])
+				continue;
+			spec_used[m->spec] = 1;
+		} else if (m->in_use != META_RETIRED &&
+		    m->in_use != META_RETIRING)
+			continue;
+		ar[n].group = m->group;
 		ar[n].ctr = i;
-		spec_used[ar[n].m.spec] = 1;
 		ctr_used[i] = 1;
 		n++;
 	}
@@ -865,9 +973,24 @@ adopt(char *err, size_t errlen)
 			goto out;
 		}
 		g->id = ar[i].group;
+		g->retired_ctr = CTR_NONE;
 		for (b = i; b < j; b++) {
-			struct urule *ur = &g->rules[g->nrules++];
+			struct urule *ur;
 
+			if (ar[b].m.in_use == META_RETIRING) {
+				/* folded by the grace period below */
+				if (retire(ar[b].ctr, g->id) != 0)
+					goto nomem;
+				continue;
+			}
+			if (ar[b].m.in_use == META_RETIRED) {
+				if (g->retired_ctr == CTR_NONE)
+					g->retired_ctr = ar[b].ctr;
+				else if (retire(ar[b].ctr, g->id) != 0)
+					goto nomem;
+				continue;
+			}
+			ur = &g->rules[g->nrules++];
 			memcpy(&ur->r, ar[b].m.rule, sizeof(ur->r));
 			ur->spec = ar[b].m.spec;
 			ur->ctr = ar[b].ctr;
@@ -1068,7 +1191,9 @@ state_free(void)
 	pool_free(&st.free_ctrs);
 	pool_free(&st.defer_specs);
 	pool_free(&st.defer_lists);
-	pool_free(&st.defer_ctrs);
+	free(st.retiring);
+	st.retiring = NULL;
+	st.nretiring = st.retiring_cap = 0;
 	st.nrules = st.ngroups = st.nprefixes = 0;
 	st.ndoomed = 0;
 }
@@ -1142,7 +1267,8 @@ xdp_start(char *err, size_t errlen)
 		return -EINVAL;
 	}
 	st.nspecs = st.max_rules + XDP_SLACK;
-	st.nctrs = st.max_rules + XDP_SLACK;
+	/* a group's total of removed rules takes a slot of its own */
+	st.nctrs = 2 * st.max_rules + XDP_SLACK;
 	/* adoption rebuilds every list beside the live ones */
 	st.nlists = 2 * st.max_rules + XDP_SLACK;
 	for (tabsz = 1024; tabsz < st.max_rules; tabsz <<= 1)
@@ -1279,9 +1405,16 @@ xdp_stats(uint64_t group, struct mit_stats *out)
 		return -ENOTCONN;
 	if ((g = grp_find(group)) == NULL)
 		return -ENOENT;
-	*out = g->retired;
+	memset(out, 0, sizeof(*out));
 	for (i = 0; i < g->nrules; i++)
 		if ((rv = ctr_read(g->rules[i].ctr, out)) != 0)
+			return rv;
+	if (g->retired_ctr != CTR_NONE &&
+	    (rv = ctr_read(g->retired_ctr, out)) != 0)
+		return rv;
+	for (i = 0; i < st.nretiring; i++)
+		if (st.retiring[i].group == group &&
+		    (rv = ctr_read(st.retiring[i].ctr, out)) != 0)
 			return rv;
 	return 0;
 }

@@ -124,6 +124,8 @@ cmd_stats(int argc, char **argv)
 	if ((c = calloc(ro.ncpus, sizeof(*c))) == NULL)
 		return 1;
 	for (k = 0; k < ro.nctrs; k++) {
+		/* live rules, the group's total of removed rules, and removed
+		 * rules not folded into it yet */
 		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || !m.in_use)
 			continue;
 		if (have_only && m.group != only)
@@ -131,7 +133,8 @@ cmd_stats(int argc, char **argv)
 		if ((g = gsum_find(&gs, &n, m.group)) < 0 ||
 		    bpf_map_lookup_elem(ro.counters, &k, c) != 0)
 			return 1;
-		gs[g].rules++;
+		if (m.in_use == 1)
+			gs[g].rules++;
 		for (cpu = 0; cpu < ro.ncpus; cpu++) {
 			gs[g].s.pkts_dropped += c[cpu].pkts_dropped;
 			gs[g].s.bytes_dropped += c[cpu].bytes_dropped;
@@ -208,7 +211,7 @@ cmd_status(void)
 		closedir(d);
 	}
 	for (k = 0; k < ro.nctrs; k++) {
-		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || !m.in_use)
+		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || m.in_use != 1)
 			continue;
 		nrules++;
 		if (verbose) {
