@@ -66,6 +66,7 @@ include mitigate/module.mk
 include xdp/module.mk
 include bgp/module.mk
 include dotsd/module.mk
+include dotsctl/module.mk
 include dots-client/module.mk
 include tests/module.mk
 

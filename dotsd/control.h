@@ -6,6 +6,7 @@
 #define DOTSD_CONTROL_H
 
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dotsd/conf.h"
@@ -14,11 +15,15 @@ int	control_init(const char *path, char *err, size_t errlen);
 void	control_fini(void);
 int	control_pollfds(struct pollfd *pfd, int max);
 void	control_process(const struct pollfd *pfd, int n);
+/* Addition: the configuration "show clients" reports (again after reload). */
+void	control_set_conf(const struct dotsd_conf *conf);
 
 int	metrics_init(const char *addr, uint16_t port, char *err, size_t errlen);
 void	metrics_fini(void);
 int	metrics_pollfds(struct pollfd *pfd, int max);
 void	metrics_process(const struct pollfd *pfd, int n);
+/* Addition: the exposition text metrics serves; malloc'ed, NULL on OOM. */
+char	*metrics_render(size_t *len);
 
 /* Counters the signal channel bumps; exported by metrics and dotsctl. */
 struct dotsd_counters {
