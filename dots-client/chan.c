@@ -243,6 +243,14 @@ resolve(const struct server_uri *su, coap_address_t *dst, char *err,
 	return 0;
 }
 
+/* libcoap logs debug output to stdout by default; stdout is for answers
+ * (--json is parsed by scripts). */
+static void
+log_handler(coap_log_t level, const char *message)
+{
+	fputs(message, stderr);
+}
+
 static int
 step(struct chan *c, int ms)
 {
@@ -270,6 +278,7 @@ chan_open(struct chan **out, const struct client_opts *o,
 
 	*out = NULL;
 	coap_startup();
+	coap_set_log_handler(log_handler);
 	coap_set_log_level(o->verbose >= 2 ? LOG_DEBUG :
 	    o->verbose == 1 ? LOG_INFO : LOG_ERR);
 	coap_dtls_set_log_level(o->verbose >= 2 ? LOG_DEBUG : LOG_ERR);
