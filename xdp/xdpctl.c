@@ -123,7 +123,8 @@ cmd_stats(int argc, char **argv)
 		return 1;
 	if ((c = calloc(ro.ncpus, sizeof(*c))) == NULL)
 		return 1;
-	for (k = 0; k < ro.nctrs; k++) {
+	for (k = UINT32_MAX; bpf_map_get_next_key(ro.meta,
+	    k == UINT32_MAX ? NULL : &k, &k) == 0; ) {
 		/* live rules, the group's total of removed rules, and removed
 		 * rules not folded into it yet */
 		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || !m.in_use)
@@ -210,7 +211,8 @@ cmd_status(void)
 		}
 		closedir(d);
 	}
-	for (k = 0; k < ro.nctrs; k++) {
+	for (k = UINT32_MAX; bpf_map_get_next_key(ro.meta,
+	    k == UINT32_MAX ? NULL : &k, &k) == 0; ) {
 		if (bpf_map_lookup_elem(ro.meta, &k, &m) != 0 || m.in_use != 1)
 			continue;
 		nrules++;
