@@ -1,1 +1,33 @@
-# bgp/: see its files
+# bgp/: the announce-only BGP speaker (bgp_backend): flowspec and RTBH.
+BGP_SRCS	:= bgp/speaker.c bgp/fsm.c bgp/msg.c bgp/flowspec.c bgp/rtbh.c
+BGP_OBJS	:= $(BGP_SRCS:%.c=$(OUT)/%.o)
+
+# Unit tests link only the files under test (plus lib/).
+BGP_TESTS	:= bgp_flowspec_test bgp_msg_test bgp_rtbh_test
+TESTS		+= $(BGP_TESTS:%=$(OUT)/tests/%)
+$(OUT)/tests/bgp_flowspec_test: $(OUT)/tests/unit/bgp_flowspec_test.o \
+	$(OUT)/bgp/flowspec.o $(LIB_OBJS)
+$(OUT)/tests/bgp_msg_test: $(OUT)/tests/unit/bgp_msg_test.o \
+	$(OUT)/bgp/msg.o $(OUT)/bgp/flowspec.o $(LIB_OBJS)
+$(OUT)/tests/bgp_rtbh_test: $(OUT)/tests/unit/bgp_rtbh_test.o \
+	$(OUT)/bgp/rtbh.o $(LIB_OBJS)
+$(OUT)/tests/bgp_speaker_test: $(OUT)/tests/unit/bgp_speaker_test.o \
+	$(BGP_OBJS) $(LIB_OBJS)
+
+# Standalone driver for the integration tests and the benchmark.
+$(OUT)/tests/bgp-driver: $(OUT)/tests/bgp/bgp-driver.o $(BGP_OBJS) $(LIB_OBJS)
+all: $(OUT)/tests/bgp-driver
+
+# Static pattern rule: objects under tests/ would otherwise match the
+# link rule $(OUT)/tests/% (shorter stem) instead of $(OUT)/%.o.
+BGP_TOBJS	:= $(BGP_TESTS:%=$(OUT)/tests/unit/%.o) \
+		   $(OUT)/tests/bgp/bgp-driver.o
+$(BGP_TOBJS): $(OUT)/tests/%.o: tests/%.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+FUZZERS		+= $(OUT)/fuzz/bgp_msg
+$(OUT)/fuzz/bgp_msg: tests/fuzz/bgp_msg_fuzz.c bgp/msg.c bgp/flowspec.c
+
+# BENCHES += tests/bench/bgp-bench.sh (next commit)
