@@ -104,6 +104,8 @@ install: all
 	install -m 755 $(OUT)/bin/dots-client $(DESTDIR)/usr/bin/
 	install -m 644 doc/*.8 $(DESTDIR)/usr/share/man/man8/
 	install -m 644 doc/*.5 $(DESTDIR)/usr/share/man/man5/
+	install -d $(DESTDIR)/usr/share/man/man1
+	install -m 644 doc/dots-client.1 $(DESTDIR)/usr/share/man/man1/
 
 clean:
 	rm -rf .output .output-san

@@ -3,12 +3,10 @@ CLIENT_SRCS	:= dots-client/args.c dots-client/body.c dots-client/print.c \
 		   dots-client/cuid.c dots-client/chan.c dots-client/main.c
 CLIENT_OBJS	:= $(CLIENT_SRCS:%.c=$(OUT)/%.o)
 
-# The CBOR codec (yang/codec.c) is written in parallel; until it is in
-# the tree, the client is not linked (its unit tests do not need it).
-ifneq ($(wildcard yang/codec.c),)
+# CBOR goes through the project codec (yang/codec.c); the unit tests do
+# not need it.
 PROGS		+= $(OUT)/bin/dots-client
 $(OUT)/bin/dots-client: $(CLIENT_OBJS) $(YANG_OBJS) $(LIB_OBJS)
-endif
 
 TESTS		+= $(OUT)/tests/client_args_test $(OUT)/tests/client_body_test \
 		   $(OUT)/tests/client_cuid_test
