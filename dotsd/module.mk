@@ -10,7 +10,8 @@ DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 DOTSD_CONF_TEST_OBJS := $(OUT)/tests/unit/dotsd_conf_test.o \
 		   $(OUT)/tests/unit/dotsd_authz_test.o \
 		   $(OUT)/tests/unit/dotsd_resolve_test.o \
-		   $(OUT)/tests/unit/dotsd_control_test.o
+		   $(OUT)/tests/unit/dotsd_control_test.o \
+		   $(OUT)/tests/unit/dotsd_conf_golden.o
 $(DOTSD_CONF_TEST_OBJS): $(OUT)/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -32,6 +33,14 @@ $(OUT)/tests/dotsd_control_test: $(OUT)/tests/unit/dotsd_control_test.o \
 		$(OUT)/dotsd/control.o $(OUT)/dotsd/metrics.o \
 		$(OUT)/dotsd/conf.o $(OUT)/dotsd/authz.o $(LIB_OBJS) \
 		| $(OUT)/bin/dotsctl
+# Golden configurations (tests/vectors/conf): checked in make check,
+# rewritten by make update-golden (tests/update-golden.sh).
+TESTS		+= $(OUT)/tests/dotsd_conf_golden
+$(OUT)/tests/dotsd_conf_golden: $(OUT)/tests/unit/dotsd_conf_golden.o \
+		$(OUT)/dotsd/conf.o $(OUT)/dotsd/printconf.o \
+		$(OUT)/dotsd/authz.o $(LIB_OBJS)
+update-golden:: $(OUT)/tests/dotsd_conf_golden
+	$(Q)OUT=$(OUT) ./tests/update-golden.sh
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
