@@ -180,6 +180,7 @@ struct resjob {
 };
 
 struct putctx {
+	TAILQ_ENTRY(putctx) entry;
 	struct dots_peer peer;
 	struct dots_uri	 uri;
 	int		 efficacy;
@@ -250,6 +251,8 @@ enum conflict_policy {
 static TAILQ_HEAD(, mreq)	mreqs = TAILQ_HEAD_INITIALIZER(mreqs);
 static TAILQ_HEAD(, cuidown)	cuids = TAILQ_HEAD_INITIALIZER(cuids);
 static TAILQ_HEAD(, notif)	notifs = TAILQ_HEAD_INITIALIZER(notifs);
+static TAILQ_HEAD(, putctx)	pending_puts = TAILQ_HEAD_INITIALIZER(pending_puts);
+static time_t			 last_prune;
 static const struct dotsd_conf	*conf;
 static time_t			 now_s;
 static enum conflict_policy	 conflict_policy = CP_BOTH;
@@ -1090,6 +1093,16 @@ conflict_forget(uint64_t id)
 	}
 }
 
+static void
+job_cancel(struct resjob *job)
+{
+	int	i;
+
+	for (i = 0; i < job->nsub; i++)
+		if (!job->sub[i].done)
+			resolve_cancel(&job->sub[i]);
+}
+
 /*
  * Ends m (status 6 after lifetime/abt, 7 by the server): stops the engine,
  * deletes the stored row, and removes m after the last notification.
@@ -1104,11 +1117,7 @@ mreq_end(struct mreq *m, uint8_t st)
 		log_warnx("mitigation %s/%u: store delete: %s",
 		    m->client->name, m->mid, strerror(-rc));
 	if (m->job != NULL) {
-		int	i;
-
-		for (i = 0; i < m->job->nsub; i++)
-			if (!m->job->sub[i].done)
-				resolve_cancel(&m->job->sub[i]);
+		job_cancel(m->job);
 		free(m->job);
 		m->job = NULL;
 	}
@@ -1120,14 +1129,10 @@ mreq_end(struct mreq *m, uint8_t st)
 static void
 mreq_free(struct mreq *m)
 {
-	int	i;
-
 	if (m == NULL)
 		return;
 	if (m->job != NULL) {
-		for (i = 0; i < m->job->nsub; i++)
-			if (!m->job->sub[i].done)
-				resolve_cancel(&m->job->sub[i]);
+		job_cancel(m->job);
 		free(m->job);
 	}
 	json_decref(m->rq.scope);
@@ -1429,6 +1434,7 @@ put_resolved(struct putctx *ctx)
 	if (!r.drop && r.code >= 400)
 		log_debug("mitigation PUT from %s (async): %d %s",
 		    ctx->peer.client->name, r.code, r.diag);
+	TAILQ_REMOVE(&pending_puts, ctx, entry);
 	signal_async_reply(ctx->peer.pending, &r);
 	json_decref(ctx->rq.scope);
 	free(ctx);
@@ -1856,7 +1862,8 @@ mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
 	ctx->rq = rq;
 	ctx->job.put = ctx;
 	r->async = 1;
-	job_start(&ctx->job);
+	TAILQ_INSERT_TAIL(&pending_puts, ctx, entry);
+	job_start(&ctx->job);	/* may answer at once */
 	return;
  out:
 	json_decref(rq.scope);
@@ -2143,6 +2150,47 @@ notify_flush(time_t now)
 	}
 }
 
+static int
+has_state(const struct client_conf *c, const char *cuid)
+{
+	struct mreq	*m;
+
+	TAILQ_FOREACH(m, &mreqs, entry)
+		if (m->client == c && strcmp(m->cuid, cuid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Forgets cuids and notification slots nothing refers to any more: a
+ * client can make up any number of cuids over time.
+ */
+static void
+prune(time_t now)
+{
+	struct cuidown	*o, *on;
+	struct notif	*n, *nn;
+
+	for (o = TAILQ_FIRST(&cuids); o != NULL; o = on) {
+		on = TAILQ_NEXT(o, entry);
+		if (now - o->last_used < CUID_HOLD ||
+		    cuid_has_state(o->client, o->cuid))
+			continue;
+		if (store_cuid_del(o->cuid) < 0)
+			continue;
+		TAILQ_REMOVE(&cuids, o, entry);
+		free(o);
+	}
+	for (n = TAILQ_FIRST(&notifs); n != NULL; n = nn) {
+		nn = TAILQ_NEXT(n, entry);
+		if (n->dirty || now - n->last_sent < NOTIFY_PERIOD ||
+		    has_state(n->client, n->cuid))
+			continue;
+		TAILQ_REMOVE(&notifs, n, entry);
+		free(n);
+	}
+}
+
 /* About once a second: lifetimes, abt, statuses, names, notifications. */
 void
 mitreq_tick(time_t now)
@@ -2175,6 +2223,10 @@ mitreq_tick(time_t now)
 		}
 	}
 	notify_flush(now);
+	if (now - last_prune >= 60) {
+		last_prune = now;
+		prune(now);
+	}
 }
 
 int
@@ -2460,6 +2512,75 @@ mitreq_dump(void)
 	return arr;
 }
 
+/*
+ * The session that left a PUT pending (resolving names) went away: forget
+ * the request without answering.
+ */
+void
+mitreq_cancel(void *pending)
+{
+	struct putctx	*ctx, *next;
+
+	for (ctx = TAILQ_FIRST(&pending_puts); ctx != NULL; ctx = next) {
+		next = TAILQ_NEXT(ctx, entry);
+		if (ctx->peer.pending != pending)
+			continue;
+		TAILQ_REMOVE(&pending_puts, ctx, entry);
+		job_cancel(&ctx->job);
+		json_decref(ctx->rq.scope);
+		free(ctx);
+	}
+}
+
+/*
+ * A new configuration (reload): requests follow their client by name; a
+ * client no longer configured loses its requests (withdrawn, not kept).
+ */
+void
+mitreq_reconf(const struct dotsd_conf *nc)
+{
+	const struct client_conf *c;
+	struct mreq	*m, *mn;
+	struct notif	*n, *nn;
+	struct putctx	*ctx, *cn;
+
+	conf = nc;
+	for (m = TAILQ_FIRST(&mreqs); m != NULL; m = mn) {
+		mn = TAILQ_NEXT(m, entry);
+		if ((c = authz_by_name(nc, m->client->name)) != NULL) {
+			m->client = c;
+			continue;
+		}
+		log_info("mitigation %s/%s/%u: client no longer configured, "
+		    "withdrawn", m->client->name, m->cuid, m->mid);
+		engine_take(m);
+		store_mit_del(m->id);
+		conflict_forget(m->id);
+		TAILQ_REMOVE(&mreqs, m, entry);
+		mreq_free(m);
+	}
+	for (n = TAILQ_FIRST(&notifs); n != NULL; n = nn) {
+		nn = TAILQ_NEXT(n, entry);
+		if ((c = authz_by_name(nc, n->client->name)) != NULL) {
+			n->client = c;
+			continue;
+		}
+		TAILQ_REMOVE(&notifs, n, entry);
+		free(n);
+	}
+	for (ctx = TAILQ_FIRST(&pending_puts); ctx != NULL; ctx = cn) {
+		cn = TAILQ_NEXT(ctx, entry);
+		if ((c = authz_by_name(nc, ctx->peer.client->name)) != NULL) {
+			ctx->peer.client = c;
+			continue;
+		}
+		TAILQ_REMOVE(&pending_puts, ctx, entry);
+		job_cancel(&ctx->job);
+		json_decref(ctx->rq.scope);
+		free(ctx);
+	}
+}
+
 /* Frees all in-memory state (not the store): shutdown and tests. */
 void
 mitreq_fini(void)
@@ -2467,6 +2588,7 @@ mitreq_fini(void)
 	struct mreq	*m;
 	struct cuidown	*o;
 	struct notif	*n;
+	struct putctx	*ctx;
 
 	while ((m = TAILQ_FIRST(&mreqs)) != NULL) {
 		TAILQ_REMOVE(&mreqs, m, entry);
@@ -2480,6 +2602,13 @@ mitreq_fini(void)
 		TAILQ_REMOVE(&notifs, n, entry);
 		free(n);
 	}
+	while ((ctx = TAILQ_FIRST(&pending_puts)) != NULL) {
+		TAILQ_REMOVE(&pending_puts, ctx, entry);
+		job_cancel(&ctx->job);
+		json_decref(ctx->rq.scope);
+		free(ctx);
+	}
+	last_prune = 0;
 	conf = NULL;
 	now_s = 0;
 	conflict_policy = CP_BOTH;

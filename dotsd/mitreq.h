@@ -70,6 +70,10 @@ int	mitreq_configure(const char *key, const char *value, char *err,
 	    size_t errlen);
 /* Frees all in-memory state (not the store): shutdown, tests. */
 void	mitreq_fini(void);
+/* The session holding an async PUT's pending handle is gone: no reply. */
+void	mitreq_cancel(void *pending);
+/* Configuration reloaded: requests follow their client by name. */
+void	mitreq_reconf(const struct dotsd_conf *conf);
 
 /*
  * Implemented by signal.c: notify observers of client c (all its cuids)

@@ -1318,6 +1318,78 @@ t_uri(void)
 	    "\"lifetime\":3600}", "2001:db8:6402::5/128");
 }
 
+static void
+t_async_cancel(void)
+{
+	struct dots_reply r;
+	int		 i, pending = 0;
+
+	setup();
+	async_replies = 0;
+	T_EQ(put(0, CUID_A, 1, body("{\"target-fqdn\":[\"a.example\","
+	    "\"b.example\"],\"lifetime\":3600}"), 0, &r), 0);
+	T_ASSERT(r.async);
+	for (i = 0; i < 16; i++)
+		pending += res[i].used;
+	T_EQ(pending, 2);
+	/* the session went away: queries dropped, never answered */
+	mitreq_cancel(&clients[0]);
+	for (i = pending = 0; i < 16; i++)
+		pending += res[i].used;
+	T_EQ(pending, 0);
+	T_EQ(async_replies, 0);
+	T_EQ(fake_count(), 0);
+}
+
+static void
+t_reconf(void)
+{
+	static struct client_conf again[2];
+	static struct dotsd_conf nconf;
+	int		 code;
+	json_t		*b;
+
+	setup();
+	T_EQ(put_code(0, CUID_A, 1, js(s01)), 201);
+	T_EQ(put_code(2, CUID_B, 2, body("{\"target-prefix\":"
+	    "[\"198.18.0.0/24\"],\"lifetime\":600}")), 201);
+	/* reload: c0 and c1 copied elsewhere, c2 gone */
+	memcpy(again, clients, sizeof(again));
+	nconf = tconf;
+	nconf.clients = again;
+	nconf.nclients = 2;
+	mitreq_reconf(&nconf);
+	T_ASSERT(fake_by_mid(2) == NULL);
+	T_ASSERT(fake_by_mid(1) != NULL);
+	T_EQ(stored(), 1);
+	/* c0 is now known by its new entry */
+	{
+		struct dots_peer p = { .client = &again[0] };
+		struct dots_uri	 u = uri(CUID_A, 1, 1);
+		struct dots_reply r;
+
+		mitreq_get(&p, &u, &r);
+		T_EQ(r.code, 205);
+		json_decref(r.body);
+	}
+	b = get(0, CUID_A, 1, 1, &code);
+	T_EQ(code, 404);
+	T_ASSERT(b == NULL);
+}
+
+static void
+t_cuid_released(void)
+{
+	setup();
+	T_EQ(put_code(0, CUID_A, 1, js(s01)), 201);
+	T_EQ(del(0, CUID_A, 1, 1), 202);
+	tick(T0 + 200);
+	/* no state, but recently used: still c0's */
+	T_EQ(put_code(1, CUID_A, 1, js(s01)), 409);
+	tick(T0 + 86400 + 100);
+	T_EQ(put_code(1, CUID_A, 1, js(s01)), 201);
+}
+
 /* ------------------------------------------------------------------ */
 /* notifications, durability                                          */
 /* ------------------------------------------------------------------ */
@@ -1440,6 +1512,9 @@ main(void)
 	T_RUN(t_admin_withdraw);
 	T_RUN(t_fqdn_async);
 	T_RUN(t_uri);
+	T_RUN(t_async_cancel);
+	T_RUN(t_reconf);
+	T_RUN(t_cuid_released);
 	T_RUN(t_notify_rate);
 	T_RUN(t_durability);
 	db_remove();
