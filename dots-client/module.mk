@@ -25,3 +25,9 @@ $(OUT)/tests/unit/client_%_test.o: tests/unit/client_%_test.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# libFuzzer: a server's answer through the codec into the output code.
+FUZZERS		+= $(OUT)/fuzz/client_print_fuzz
+$(OUT)/fuzz/client_print_fuzz: tests/fuzz/client_print_fuzz.c \
+	dots-client/print.c dots-client/body.c dots-client/args.c \
+	yang/codec.c dots-client/client.h yang/codec.h
