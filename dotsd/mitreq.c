@@ -851,6 +851,23 @@ mreq_find(const struct client_conf *c, const char *cuid, uint32_t mid)
 	return NULL;
 }
 
+/*
+ * Is mid a newer than mid b (§4.4.1.1)? mids increase, but a client
+ * restarts at 0 once it reached 3/4 of 2^32 - 1, so anything below that
+ * is newer than a mid beyond it.
+ */
+#define MID_ROLLOVER	UINT32_C(3221225471)
+
+static int
+mid_newer(uint32_t a, uint32_t b)
+{
+	if (b >= MID_ROLLOVER && a < MID_ROLLOVER)
+		return 1;
+	if (a >= MID_ROLLOVER && b < MID_ROLLOVER)
+		return 0;
+	return a > b;
+}
+
 /* Is m enforcing (or about to)? */
 static int
 mreq_live(const struct mreq *m)
@@ -1051,19 +1068,31 @@ mark_changed(const struct mreq *m)
 		n->dirty = 1;
 }
 
+static int
+derived(uint8_t st)
+{
+	return st >= ST_IN_PROGRESS && st <= ST_EXCEEDED;
+}
+
 /* The one place where a status changes: log, persist, notify. */
 static void
 set_status(struct mreq *m, uint8_t st)
 {
-	if (m->status == st)
+	uint8_t	old = m->status;
+
+	if (old == st)
 		return;
 	log_info("mitigation %s/%s/%u: %s -> %s", m->client->name, m->cuid,
-	    m->mid, status_name[m->status < ST_MAX ? m->status : 0],
-	    status_name[st]);
+	    m->mid, status_name[old < ST_MAX ? old : 0], status_name[st]);
 	m->status = st;
 	if (st == ST_STOPPED || st == ST_WITHDRAWN)
 		m->notify_left = NOTIFY_BEFORE_8;
-	if (st != ST_TERMINATED && !m->purge)
+	/*
+	 * 1-4 follow from the engine and are derived again after a
+	 * restart: moves among them need no fsync.
+	 */
+	if (st != ST_TERMINATED && !m->purge &&
+	    !(derived(old) && derived(st)))
 		mreq_save(m);
 	mark_changed(m);
 }
@@ -1640,7 +1669,7 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 			 * is active is withdrawn (7, then 8) */
 			continue;
 		}
-		if (o->mid > nm->mid) {
+		if (mid_newer(o->mid, nm->mid)) {
 			cs = conflict_scope(nm, o);
 			reply_conflict(r, 409, conflict_info(CS_NONE, 0, cs));
 			json_decref(cs);
@@ -2004,10 +2033,7 @@ mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
 	if (m->abt == 0)
 		m->abt = abt_period();
 	m->terminating_until = now + m->abt;
-	set_status(m, ST_TERMINATING);
-	if (mreq_save(m) < 0)
-		log_warnx("mitigation %s/%u: delete not stored",
-		    m->client->name, m->mid);
+	set_status(m, ST_TERMINATING);	/* stored there */
 }
 
 /* ------------------------------------------------------------------ */
@@ -2196,8 +2222,11 @@ void
 mitreq_tick(time_t now)
 {
 	struct mreq	*m;
+	int		 txn;
 
 	now_s = now;
+	/* what a tick changes (expiries, abt ends) costs one fsync */
+	txn = store_begin() == 0;
 	TAILQ_FOREACH(m, &mreqs, entry) {
 		if (m->purge)
 			continue;
@@ -2222,6 +2251,8 @@ mitreq_tick(time_t now)
 			job_start(m->job);
 		}
 	}
+	if (txn && store_commit() < 0)
+		log_warnx("mitigation state: store commit failed");
 	notify_flush(now);
 	if (now - last_prune >= 60) {
 		last_prune = now;

@@ -47,7 +47,8 @@ update-golden:: $(OUT)/tests/dotsd_conf_golden
 DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/store.c
 DOTSD_MIT_OBJS	:= $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o)
 DOTSD_MIT_TEST_OBJS := $(OUT)/tests/unit/dotsd_mitreq_test.o \
-		   $(OUT)/tests/unit/dotsd_store_test.o
+		   $(OUT)/tests/unit/dotsd_store_test.o \
+		   $(OUT)/tests/bench/mitreq_bench.o
 $(DOTSD_MIT_TEST_OBJS): $(OUT)/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
@@ -59,6 +60,10 @@ $(OUT)/tests/dotsd_mitreq_test: $(OUT)/tests/unit/dotsd_mitreq_test.o \
 		$(DOTSD_MIT_OBJS) $(LIB_OBJS)
 $(OUT)/tests/dotsd_store_test: $(OUT)/tests/unit/dotsd_store_test.o \
 		$(OUT)/dotsd/store.o $(LIB_OBJS)
+
+BENCHES		+= $(OUT)/tests/bench/mitreq-bench
+$(OUT)/tests/bench/mitreq-bench: $(OUT)/tests/bench/mitreq_bench.o \
+		$(DOTSD_MIT_OBJS) $(LIB_OBJS)
 
 # libFuzzer: CBOR body -> codec -> mitreq_put/get/delete/tick
 FUZZERS		+= $(OUT)/fuzz/mitreq_put_fuzz

@@ -310,7 +310,7 @@ int
 store_mit_put(const struct store_mit *m)
 {
 	sqlite3_stmt	*st = stmts[ST_MIT_PUT];
-	int		 rc;
+	int		 rc, own;
 
 	if (db == NULL)
 		return -ENOTCONN;
@@ -332,12 +332,27 @@ store_mit_put(const struct store_mit *m)
 		sqlite3_bind_text(st, 13, m->extra_json, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 13);
-	if ((rc = write_one(st)) < 0)
+	/* row and id high-water mark in one commit (one fsync) */
+	own = !in_txn;
+	if (own && (rc = exec("BEGIN IMMEDIATE")) < 0) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 		return rc;
+	}
+	if ((rc = write_one(st)) < 0)
+		goto out;
 	/* Keep ids monotonic even after this row is deleted again. */
 	st = stmts[ST_NEXT_PUT];
 	sqlite3_bind_int64(st, 1, (int64_t)m->id + 1);
-	return write_one(st);
+	rc = write_one(st);
+ out:
+	if (own) {
+		if (rc == 0)
+			rc = exec("COMMIT");
+		if (rc < 0)
+			exec("ROLLBACK");
+	}
+	return rc;
 }
 
 int

@@ -747,6 +747,27 @@ t_s1n_higher_mid(void)
 }
 
 static void
+t_mid_rollover(void)
+{
+	setup();
+	T_EQ(put_code(0, CUID_A, 3221225471u, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::/64\"],\"lifetime\":3600,"
+	    "\"trigger-mitigation\":false}")), 201);
+	/* the client restarted at 0 and re-creates its preconfigured scope */
+	T_EQ(put_code(0, CUID_A, 0, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::/64\"],\"lifetime\":3600,"
+	    "\"trigger-mitigation\":false}")), 201);
+	T_STREQ(status_of(0, CUID_A, 3221225471u), "none");
+	/* below the threshold the usual order holds */
+	T_EQ(put_code(0, CUID_A, 3221225470u, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::/64\"],\"lifetime\":3600,"
+	    "\"trigger-mitigation\":false}")), 201);
+	T_EQ(put_code(0, CUID_A, 7, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::/64\"],\"lifetime\":3600,"
+	    "\"trigger-mitigation\":false}")), 409);
+}
+
+static void
 t_s1o_outside_domain(void)
 {
 	setup();
@@ -1492,6 +1513,7 @@ main(void)
 	T_RUN(t_s1l_cuid_collision);
 	T_RUN(t_s1m_lower_mid);
 	T_RUN(t_s1n_higher_mid);
+	T_RUN(t_mid_rollover);
 	T_RUN(t_s1o_outside_domain);
 	T_RUN(t_unknown_members);
 	T_RUN(t_lifetime_grant);
