@@ -3,7 +3,7 @@ BGP_SRCS	:= bgp/speaker.c bgp/fsm.c bgp/msg.c bgp/flowspec.c bgp/rtbh.c
 BGP_OBJS	:= $(BGP_SRCS:%.c=$(OUT)/%.o)
 
 # Unit tests link only the files under test (plus lib/).
-BGP_TESTS	:= bgp_flowspec_test bgp_msg_test bgp_rtbh_test
+BGP_TESTS	:= bgp_flowspec_test bgp_msg_test bgp_rtbh_test bgp_speaker_test
 TESTS		+= $(BGP_TESTS:%=$(OUT)/tests/%)
 $(OUT)/tests/bgp_flowspec_test: $(OUT)/tests/unit/bgp_flowspec_test.o \
 	$(OUT)/bgp/flowspec.o $(LIB_OBJS)

@@ -1,0 +1,578 @@
+/*
+ * bgp_speaker_test.c: bgp_backend end to end against a scripted peer on
+ * 127.0.0.1 (no daemon needed): session setup, End-of-RIB, announce and
+ * withdraw, stats, route refresh, re-announcement after a reconnect,
+ * NOTIFICATION on garbage, hold timer, ceilings, minimum prefix lengths,
+ * accept exceptions, per-peer families, damping and config errors.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "bgp/bgp.h"
+#include "bgp/flowspec.h"
+#include "lib/log.h"
+#include "tests/t.h"
+
+static int	lfd = -1, pfd = -1;
+static uint16_t	lport;
+static uint8_t	m[BGP_MAX_MSG];
+
+static int64_t
+ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+conf(const char *key, const char *value)
+{
+	char	err[256];
+
+	if (bgp_backend.configure(key, value, err, sizeof(err)) < 0)
+		T_FAIL("configure %s %s: %s", key, value, err);
+}
+
+/* The scripted peer listens; the speaker connects to it. */
+static void
+peer_listen(void)
+{
+	struct sockaddr_in	sin = { .sin_family = AF_INET };
+	socklen_t		slen = sizeof(sin);
+	int			one = 1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	T_ASSERT((lfd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	T_EQ(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	T_EQ(listen(lfd, 4), 0);
+	T_EQ(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
+	lport = ntohs(sin.sin_port);
+}
+
+static void
+peer_accept(int timeout_ms)
+{
+	struct pollfd	p = { lfd, POLLIN, 0 };
+
+	T_EQ(poll(&p, 1, timeout_ms), 1);
+	T_ASSERT((pfd = accept(lfd, NULL, NULL)) >= 0);
+}
+
+/* Reads one message; returns its type, 0 on timeout, -1 on EOF. */
+static int
+peer_read(int timeout_ms)
+{
+	struct pollfd	p = { pfd, POLLIN, 0 };
+	size_t		got = 0, need = BGP_HDR_LEN;
+	ssize_t		n;
+
+	while (got < need) {
+		if (poll(&p, 1, timeout_ms) != 1)
+			return 0;
+		n = recv(pfd, m + got, need - got, 0);
+		if (n <= 0)
+			return -1;
+		got += n;
+		if (got == BGP_HDR_LEN)
+			need = m[16] << 8 | m[17];
+	}
+	return m[18];
+}
+
+static void
+peer_send(const uint8_t *b, size_t len)
+{
+	T_EQ(send(pfd, b, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* OPEN exchange as AS 65001 with every family; expects the 4 EoRs. */
+static void
+peer_establish(uint16_t hold, uint8_t eors)
+{
+	struct bgp_open		o = { .as = 65001, .hold = hold,
+	    .fams = BGP_FAM_ALL, .as4 = 1, .rrefresh = 1 }, got;
+	struct bgp_update_info	ui;
+	struct bgp_err		e;
+	uint8_t			seen = 0;
+	int			n;
+
+	o.id = htonl(0x0a000001);
+	T_EQ(peer_read(3000), BGP_OPEN);
+	T_EQ(bgp_open_parse(m, m[16] << 8 | m[17], &got, &e), 0);
+	T_EQ(got.as, 65000);
+	T_ASSERT(got.as4 && got.rrefresh);
+	n = bgp_open_build(m, sizeof(m), &o);
+	peer_send(m, n);
+	n = bgp_keepalive_build(m, sizeof(m));
+	peer_send(m, n);
+	T_EQ(peer_read(3000), BGP_KEEPALIVE);
+	while (seen != eors) {
+		n = peer_read(3000);
+		if (n == BGP_KEEPALIVE)
+			continue;
+		T_EQ(n, BGP_UPDATE);
+		T_EQ(bgp_update_parse(m, m[16] << 8 | m[17], 1, &ui, &e), 0);
+		if (ui.eor_fam >= 0)
+			seen |= BGP_FAM_BIT(ui.eor_fam);
+	}
+}
+
+/* Reads UPDATEs for a while and sums what they announce and withdraw. */
+static void
+peer_updates(int wait_ms, uint32_t *ann, uint32_t *wd)
+{
+	struct bgp_update_info	ui;
+	struct bgp_err		e;
+	int64_t			end = ms() + wait_ms;
+	int			t;
+
+	*ann = *wd = 0;
+	while (ms() < end) {
+		t = peer_read(end - ms() > 0 ? end - ms() : 1);
+		if (t <= 0)
+			break;
+		if (t != BGP_UPDATE)
+			continue;
+		T_EQ(bgp_update_parse(m, m[16] << 8 | m[17], 1, &ui, &e), 0);
+		T_ASSERT(ui.treat_as_withdraw == NULL);
+		*ann += ui.announced;
+		*wd += ui.withdrawn;
+	}
+}
+
+static void
+start(const char *neighbor_opts)
+{
+	char	err[256], nb[512];
+
+	log_init(1, 0, "test");
+	peer_listen();
+	conf("router-id", "198.18.0.1");
+	conf("local-as", "65000");
+	conf("connect-retry", "1");
+	conf("min-prefix-len4", "16");
+	snprintf(nb, sizeof(nb), "127.0.0.1 remote-as 65001 port %u "
+	    "rtbh-next-hop 198.18.255.1 %s", lport, neighbor_opts);
+	conf("neighbor", nb);
+	if (bgp_backend.start(err, sizeof(err)) < 0)
+		T_FAIL("start: %s", err);
+	peer_accept(3000);
+}
+
+static void
+rule4(struct mit_rule *r, int kind, const char *dst, int len)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->dst.family = AF_INET;
+	r->dst.len = len;
+	inet_pton(AF_INET, dst, r->dst.addr);
+}
+
+static struct mit_ruleset rs;
+
+static void
+apply_ok(void)
+{
+	char	err[256];
+
+	if (bgp_backend.apply(&rs, err, sizeof(err)) < 0)
+		T_FAIL("apply: %s", err);
+}
+
+/* A flow drop and an RTBH host, both seen by the peer, then withdrawn. */
+static void
+t_announce_withdraw(void)
+{
+	struct mit_stats	st;
+	char			err[128];
+	uint32_t		ann, wd;
+
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	T_EQ(bgp_speaker_peers_up(), 1);
+	rs.group = 7;
+	rs.nrules = 2;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rs.rules[0].present = MIT_F_PROTO;
+	rs.rules[0].nproto = 1;
+	rs.rules[0].proto[0] = 17;
+	rule4(&rs.rules[1], MIT_KIND_RTBH, "198.18.7.7", 32);
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 2);
+	T_EQ(wd, 0);
+	T_EQ(bgp_backend.stats(7, &st), 0);
+	T_EQ(st.announced, 2);
+	T_EQ(st.peers_up, 1);
+	T_EQ(st.pkts_dropped, 0);
+	/* the same set again changes nothing on the wire */
+	apply_ok();
+	peer_updates(300, &ann, &wd);
+	T_EQ(ann + wd, 0);
+	/* replace: one rule stays, one goes */
+	rs.nrules = 1;
+	apply_ok();
+	peer_updates(300, &ann, &wd);
+	T_EQ(ann, 0);
+	T_EQ(wd, 1);
+	T_EQ(bgp_backend.withdraw(7, err, sizeof(err)), 0);
+	peer_updates(300, &ann, &wd);
+	T_EQ(wd, 1);
+	T_EQ(bgp_backend.stats(7, &st), -ENOENT);
+	T_EQ(bgp_backend.withdraw(7, err, sizeof(err)), 0);	/* unknown */
+	bgp_backend.stop();
+}
+
+static void
+t_route_refresh(void)
+{
+	uint32_t	ann, wd;
+	int		n;
+
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	rs.group = 1;
+	rs.nrules = 2;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.18.6.0", 24);
+	rs.rules[1].action = MIT_ACT_RATE_BPS;
+	rs.rules[1].rate = 1000000;
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 2);
+	n = bgp_rrefresh_build(m, sizeof(m), BGP_FAM_FLOW4);
+	peer_send(m, n);
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 2);
+	/* a family with nothing in it: nothing to send */
+	n = bgp_rrefresh_build(m, sizeof(m), BGP_FAM_UNI6);
+	peer_send(m, n);
+	peer_updates(300, &ann, &wd);
+	T_EQ(ann, 0);
+	bgp_backend.stop();
+}
+
+/* The peer goes away; the speaker reconnects and sends everything again. */
+static void
+t_reannounce_after_reconnect(void)
+{
+	struct mit_stats	st;
+	uint32_t		ann, wd;
+
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	rs.group = 1;
+	rs.nrules = 3;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rule4(&rs.rules[1], MIT_KIND_RTBH, "198.18.7.7", 32);
+	rule4(&rs.rules[2], MIT_KIND_RTBH, "198.18.7.8", 32);
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 3);
+	close(pfd);
+	usleep(200000);
+	T_EQ(bgp_backend.stats(1, &st), 0);
+	T_EQ(st.announced, 0);	/* nobody holds them now */
+	T_EQ(st.peers_up, 0);
+	peer_accept(5000);	/* backoff 1 s */
+	peer_establish(90, 0);
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 3);
+	T_EQ(bgp_backend.stats(1, &st), 0);
+	T_EQ(st.announced, 3);
+	bgp_backend.stop();
+}
+
+/* A bad marker earns a NOTIFICATION 1/1; the session comes back. */
+static void
+t_notification_on_garbage(void)
+{
+	uint8_t	bad[19];
+	int	t;
+
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	memset(bad, 0xff, sizeof(bad));
+	bad[3] = 0;
+	bad[17] = 19;
+	bad[18] = BGP_KEEPALIVE;
+	peer_send(bad, sizeof(bad));
+	while ((t = peer_read(2000)) == BGP_KEEPALIVE)
+		;
+	T_EQ(t, BGP_NOTIFICATION);
+	T_EQ(m[19], BGP_ERR_HEADER);
+	T_EQ(m[20], BGP_ERR_HDR_SYNC);
+	T_EQ(peer_read(2000), -1);	/* closed */
+	close(pfd);
+	peer_accept(5000);
+	peer_establish(90, BGP_FAM_ALL);
+	bgp_backend.stop();
+}
+
+/* A wrong AS in OPEN: NOTIFICATION 2/2. */
+static void
+t_open_bad_as(void)
+{
+	struct bgp_open	o = { .as = 65099, .hold = 90, .fams = BGP_FAM_ALL,
+	    .as4 = 1 };
+	int		n, t;
+
+	start("");
+	o.id = htonl(0x0a000001);
+	T_EQ(peer_read(3000), BGP_OPEN);
+	n = bgp_open_build(m, sizeof(m), &o);
+	peer_send(m, n);
+	t = peer_read(2000);
+	T_EQ(t, BGP_NOTIFICATION);
+	T_EQ(m[19], BGP_ERR_OPEN);
+	T_EQ(m[20], BGP_ERR_OPEN_AS);
+	bgp_backend.stop();
+}
+
+/* Hold time 3 and a silent peer: NOTIFICATION 4/0 after 3 s. */
+static void
+t_hold_timer(void)
+{
+	struct bgp_open	o = { .as = 65001, .hold = 3, .fams = BGP_FAM_ALL,
+	    .as4 = 1 };
+	int64_t		t0;
+	int		n, t, keepalives = 0;
+
+	start("");
+	o.id = htonl(0x0a000001);
+	T_EQ(peer_read(3000), BGP_OPEN);
+	n = bgp_open_build(m, sizeof(m), &o);
+	peer_send(m, n);
+	n = bgp_keepalive_build(m, sizeof(m));
+	peer_send(m, n);
+	t0 = ms();
+	while ((t = peer_read(5000)) == BGP_KEEPALIVE ||
+	    t == BGP_UPDATE)
+		keepalives += t == BGP_KEEPALIVE;
+	T_EQ(t, BGP_NOTIFICATION);
+	T_EQ(m[19], BGP_ERR_HOLD);
+	T_ASSERT(ms() - t0 >= 2500 && ms() - t0 < 4500);
+	T_ASSERT(keepalives >= 2);	/* one per second with hold 3 */
+	bgp_backend.stop();
+}
+
+/* All-or-nothing: over max-announce or under the minimum, nothing goes. */
+static void
+t_ceiling_and_min_prefix(void)
+{
+	struct mit_stats	st;
+	char			err[256];
+	uint32_t		ann, wd, i;
+
+	start("max-announce 4");
+	peer_establish(90, BGP_FAM_ALL);
+	rs.group = 1;
+	rs.nrules = 5;
+	for (i = 0; i < 5; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "198.18.7.%u", i + 1);
+		rule4(&rs.rules[i], MIT_KIND_RTBH, a, 32);
+	}
+	T_EQ(bgp_backend.apply(&rs, err, sizeof(err)), -E2BIG);
+	T_ASSERT(strstr(err, "max-announce") != NULL);
+	T_EQ(bgp_backend.stats(1, &st), -ENOENT);
+	rs.nrules = 4;
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 4);
+	/* a second group may not push the peer over either */
+	rs.group = 2;
+	rs.nrules = 1;
+	rule4(&rs.rules[0], MIT_KIND_RTBH, "198.18.8.1", 32);
+	T_EQ(bgp_backend.apply(&rs, err, sizeof(err)), -E2BIG);
+	/* but replacing group 1 by the same size is fine */
+	rs.group = 1;
+	rs.nrules = 4;
+	rule4(&rs.rules[0], MIT_KIND_RTBH, "198.18.9.9", 32);
+	apply_ok();
+	/* prefixes shorter than the minimums */
+	rs.group = 3;
+	rs.nrules = 2;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.0.0", 16);
+	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.0.0.0", 8);
+	T_EQ(bgp_backend.apply(&rs, err, sizeof(err)), -EPERM);
+	rule4(&rs.rules[1], MIT_KIND_RTBH, "198.18.8.0", 24);
+	T_EQ(bgp_backend.apply(&rs, err, sizeof(err)), -EPERM);
+	T_EQ(bgp_backend.stats(3, &st), -ENOENT);
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 1);	/* 198.18.9.9 replacing 198.18.7.1 */
+	T_EQ(wd, 1);
+	bgp_backend.stop();
+}
+
+/* Drops overlapping an accept exception stay local; others go up. */
+static void
+t_accept_exception(void)
+{
+	struct mit_stats	st;
+	uint32_t		ann, wd;
+
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	rs.group = 1;
+	rs.nrules = 3;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rs.rules[1].action = MIT_ACT_ACCEPT;
+	rs.rules[1].present = MIT_F_SRC;
+	rs.rules[1].src.family = AF_INET;
+	rs.rules[1].src.len = 32;
+	inet_pton(AF_INET, "198.19.1.1", rs.rules[1].src.addr);
+	rule4(&rs.rules[2], MIT_KIND_FLOW, "198.18.6.0", 24);
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 1);
+	T_EQ(bgp_backend.stats(1, &st), 0);
+	T_EQ(st.announced, 1);
+	bgp_backend.stop();
+}
+
+/* A peer that takes only flowspec4 and drops gets nothing else. */
+static void
+t_peer_policy(void)
+{
+	struct mit_stats	st;
+	uint32_t		ann, wd;
+
+	start("families flowspec4 actions drop");
+	peer_establish(90, BGP_FAM_BIT(BGP_FAM_FLOW4));
+	rs.group = 1;
+	rs.nrules = 3;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.18.6.0", 24);
+	rs.rules[1].action = MIT_ACT_RATE_PPS;
+	rs.rules[1].rate = 100;
+	rule4(&rs.rules[2], MIT_KIND_RTBH, "198.18.7.7", 32);
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 1);
+	T_EQ(bgp_backend.stats(1, &st), 0);
+	T_EQ(st.announced, 1);
+	bgp_backend.stop();
+}
+
+/* Second withdraw within the half-life waits until the penalty decays. */
+static void
+t_damping(void)
+{
+	char		err[128];
+	uint32_t	ann, wd;
+	int64_t		t0;
+
+	conf("damping", "half-life 1 suppress 1500 reuse 750 max-hold 30");
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	rs.group = 1;
+	rs.nrules = 1;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	apply_ok();
+	peer_updates(300, &ann, &wd);
+	T_EQ(ann, 1);
+	T_EQ(bgp_backend.withdraw(1, err, sizeof(err)), 0);
+	peer_updates(300, &ann, &wd);
+	T_EQ(wd, 1);	/* penalty 1000: withdrawn at once */
+	apply_ok();
+	peer_updates(300, &ann, &wd);
+	T_EQ(ann, 1);
+	T_EQ(bgp_backend.withdraw(1, err, sizeof(err)), 0);
+	t0 = ms();
+	peer_updates(500, &ann, &wd);
+	T_EQ(wd, 0);	/* penalty ~1700: held */
+	peer_updates(3000, &ann, &wd);
+	T_EQ(wd, 1);	/* decayed below 750 after ~1.3 s */
+	T_ASSERT(ms() - t0 >= 1000);
+	bgp_backend.stop();
+}
+
+static void
+t_config_errors(void)
+{
+	char	err[256];
+
+	T_ASSERT(bgp_backend.configure("no-such-thing", "1", err,
+	    sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("router-id", "0.0.0.0", err,
+	    sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("hold-time", "2", err,
+	    sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2", err,
+	    sizeof(err)) < 0);
+	T_ASSERT(strstr(err, "remote-as") != NULL);
+	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
+	    "rtbh-community 65536:1", err, sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
+	    "rtbh-next-hop 0.0.0.0", err, sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
+	    "families flowspec5", err, sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("damping", "suppress 100 reuse 200",
+	    err, sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.start(err, sizeof(err)) < 0);	/* no AS */
+	conf("router-id", "198.18.0.1");
+	conf("local-as", "65000");
+	conf("neighbor", "198.18.0.2 remote-as 65001 passive md5 secret "
+	    "families flowspec4,rtbh4 rtbh-community 65001:666 hold-time 30");
+	T_ASSERT(bgp_backend.start(err, sizeof(err)) < 0);	/* no listen */
+	T_ASSERT(strstr(err, "passive") != NULL);
+	bgp_backend.stop();
+}
+
+static void
+count_group(uint64_t g, void *arg)
+{
+	(void)g;
+	(*(int *)arg)++;
+}
+
+static void
+t_list(void)
+{
+	char	err[128];
+	int	n = 0;
+
+	start("");
+	rs.group = 11;
+	rs.nrules = 1;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	apply_ok();
+	rs.group = 12;
+	apply_ok();
+	T_EQ(bgp_backend.list(count_group, &n), 0);
+	T_EQ(n, 2);
+	T_EQ(bgp_backend.withdraw(12, err, sizeof(err)), 0);
+	n = 0;
+	T_EQ(bgp_backend.list(count_group, &n), 0);
+	T_EQ(n, 1);
+	bgp_backend.stop();
+}
+
+int
+main(void)
+{
+	T_RUN(t_announce_withdraw);
+	T_RUN(t_route_refresh);
+	T_RUN(t_reannounce_after_reconnect);
+	T_RUN(t_notification_on_garbage);
+	T_RUN(t_open_bad_as);
+	T_RUN(t_hold_timer);
+	T_RUN(t_ceiling_and_min_prefix);
+	T_RUN(t_accept_exception);
+	T_RUN(t_peer_policy);
+	T_RUN(t_damping);
+	T_RUN(t_config_errors);
+	T_RUN(t_list);
+	return t_done();
+}
