@@ -63,3 +63,10 @@ $(OUT)/tests/bench/xdp-%.o: tests/bench/xdp-%.c
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 all: $(XDP_TRAFFIC)
+
+# make bench: tests/bench/xdp-bench drives $(OUT)/tests/xdp-bench.
+XDP_BENCH	:= $(OUT)/tests/xdp-bench
+$(XDP_BENCH): $(OUT)/tests/bench/xdp-bench.o $(XDP_OBJS) $(LIB_OBJS)
+$(OUT)/tests/bench/xdp-bench.o: $(XDP_SKEL) tests/unit/xdp_pkt.h
+BENCHES		+= tests/bench/xdp-bench
+tests/bench/xdp-bench: $(XDP_BENCH) $(XDP_TRAFFIC) $(OUT)/bin/dotsd-xdp

@@ -7,12 +7,19 @@
  *   xdp-traffic recv PORT[-PORT] -t SECS [-6]
  *	counts datagrams per port for SECS; prints "port P N" per port and
  *	"received N".
+ *   xdp-traffic flood IFACE DST PORT -t SECS
+ *	as fast as it can: one prebuilt UDP frame through an AF_PACKET socket
+ *	(qdisc bypassed, sendmmsg batches); prints "sent N" and "pps N".
  * Test addresses only (198.18.0.0/15, 2001:db8::/32): callers pick them.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -38,7 +45,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: xdp-traffic send DST PORT[-PORT] [-n COUNT] "
 	    "[-t SECS] [-r PPS] [-s LEN]\n"
-	    "       xdp-traffic recv PORT[-PORT] -t SECS [-6]\n");
+	    "       xdp-traffic recv PORT[-PORT] -t SECS [-6]\n"
+	    "       xdp-traffic flood IFACE DST PORT -t SECS\n");
 	exit(2);
 }
 
@@ -189,6 +197,81 @@ do_recv(int argc, char **argv)
 	return 0;
 }
 
+#define FLOOD_BATCH	64
+
+static int
+do_flood(int argc, char **argv)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	struct mmsghdr msgs[FLOOD_BATCH];
+	struct iovec iov;
+	uint8_t frame[64] = { 0 }, *ip = frame + 14, *udp = frame + 34;
+	double secs = 0, t0, t;
+	long sent = 0;
+	int fd, one = 1, ch, i, n;
+	uint32_t sum = 0;
+
+	if (argc < 4)
+		usage();
+	optind = 4;
+	while ((ch = getopt(argc, argv, "t:")) != -1) {
+		if (ch != 't')
+			usage();
+		secs = atof(optarg);
+	}
+	if (secs <= 0)
+		usage();
+	if ((ll.sll_ifindex = if_nametoindex(argv[1])) == 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	/* broadcast: the XDP program under test never looks at MACs */
+	memset(frame, 0xff, 6);
+	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	frame[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 36;		/* total length: 20 + 8 + 8 bytes of data */
+	ip[8] = 64;
+	ip[9] = 17;
+	inet_pton(AF_INET, "198.18.0.1", ip + 12);
+	if (inet_pton(AF_INET, argv[2], ip + 16) != 1)
+		usage();
+	for (i = 0; i < 20; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+	ip[10] = sum >> 8;
+	ip[11] = sum & 0xff;
+	udp[0] = 0x9c;
+	udp[1] = 0x40;
+	udp[2] = atoi(argv[3]) >> 8;
+	udp[3] = atoi(argv[3]) & 0xff;
+	udp[5] = 16;
+
+	if ((fd = socket(AF_PACKET, SOCK_RAW, 0)) < 0) {
+		perror("socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	iov.iov_base = frame;
+	iov.iov_len = 60;
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < FLOOD_BATCH; i++) {
+		msgs[i].msg_hdr.msg_name = &ll;
+		msgs[i].msg_hdr.msg_namelen = sizeof(ll);
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	t0 = now();
+	do {
+		if ((n = sendmmsg(fd, msgs, FLOOD_BATCH, 0)) > 0)
+			sent += n;
+		t = now() - t0;
+	} while (t < secs);
+	printf("sent %ld\npps %.0f\n", sent, sent / t);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -198,6 +281,8 @@ main(int argc, char *argv[])
 		return do_send(argc - 1, argv + 1);
 	if (strcmp(argv[1], "recv") == 0)
 		return do_recv(argc - 1, argv + 1);
+	if (strcmp(argv[1], "flood") == 0)
+		return do_flood(argc - 1, argv + 1);
 	usage();
 	return 2;
 }
