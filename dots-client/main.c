@@ -3,6 +3,8 @@
  * its body, sends it over one signal channel session and maps the answer
  * to an exit code a script can test (see client.h, dots-client.1).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -371,6 +373,20 @@ cmd_heartbeat(struct run *rn)
 	return lost ? EXIT_TRANSPORT : EXIT_OK;
 }
 
+/* A PSK read from a file others can read is no longer secret: say so,
+ * as ssh does for keys (a warning: the operator may have reasons). */
+static int
+conf_check_mode(const struct client_opts *o, const char *path)
+{
+	struct stat	st;
+
+	if (o->psk_key_len != 0 && !(o->set & SET_PSK_KEY) &&
+	    stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		warnx_("warning: %s holds psk-key but is readable by "
+		    "others (mode %03o)", path, (unsigned)(st.st_mode & 0777));
+	return 0;
+}
+
 /* --config FILE must exist; otherwise the first of the default files. */
 static int
 load_config(struct client_opts *o)
@@ -381,7 +397,7 @@ load_config(struct client_opts *o)
 
 	if (o->config != NULL) {
 		if ((rv = conf_load(o, o->config, err, sizeof(err))) == 0)
-			return 0;
+			return conf_check_mode(o, o->config);
 		if (rv != -EINVAL)
 			snprintf(err, sizeof(err), "%s: %s", o->config,
 			    strerror(-rv));
@@ -393,7 +409,7 @@ load_config(struct client_opts *o)
 		    home);
 		rv = conf_load(o, path, err, sizeof(err));
 		if (rv == 0)
-			return 0;
+			return conf_check_mode(o, path);
 		if (rv == -EINVAL) {
 			warnx_("%s", err);
 			return -1;
@@ -404,7 +420,7 @@ load_config(struct client_opts *o)
 		warnx_("%s", err);
 		return -1;
 	}
-	return 0;
+	return rv == 0 ? conf_check_mode(o, "/etc/dots-client.conf") : 0;
 }
 
 static int

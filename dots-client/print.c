@@ -416,10 +416,9 @@ print_response(FILE *f, const struct client_opts *o,
 	if (r->code >= 400) {
 		/* 4.09 and 5.03 may carry dots+cbor (RFC 9132 §4.4.1.3,
 		 * §4.6) */
-		if (r->body != NULL) {
+		if (json_object_get(r->body, MS_TOP) != NULL)
 			print_granted(f, o, r->body);
-			print_redirect(f, r->body);
-		}
+		print_redirect(f, r->body);
 		if (r->max_age >= 0)
 			fprintf(f, "  retry after %" PRId64 " s (Max-Age)\n",
 			    r->max_age);

@@ -22,7 +22,8 @@ SRV_PID=
 # srv_start [extra coap-server args]: (re)starts the server, log in $T/srv.log
 srv_start() {
 	srv_stop
-	coap-server-openssl -A 127.0.0.1 -p $PORT -d 20 -v 7 \
+	# line-buffered, so the log is complete when the client returns
+	stdbuf -oL -eL coap-server-openssl -A 127.0.0.1 -p $PORT -d 20 -v 7 \
 		-c "$T/c/server.pem" -j "$T/c/server.key" -C "$T/c/ca.pem" \
 		-k dots-test-secret "$@" >"$T/srv.log" 2>&1 &
 	SRV_PID=$!
@@ -150,6 +151,16 @@ mkdir -p "$HOME/.config"
 sed "s|coaps://127.0.0.1:1|$S|" "$T/dc.conf" >"$HOME/.config/dots-client.conf"
 HOME=$HOME dc get --mid 200
 check "~/.config/dots-client.conf is read" test $RC -eq 0
+printf 'server %s\npsk-identity client-psk\npsk-key %s\n' $S "$PSKHEX" \
+	>"$T/psk.conf"
+chmod 644 "$T/psk.conf"
+dc --config "$T/psk.conf" get --mid 7
+check "psk-key in a file others can read: warning" \
+	grep -q "psk.conf holds psk-key but is readable by others" "$T/err"
+chmod 600 "$T/psk.conf"
+dc --config "$T/psk.conf" get --mid 7
+check "psk-key from a private file: no warning" \
+	test -z "$(grep warning "$T/err")"
 echo "bogus line" >"$T/bad.conf"
 dc --config "$T/bad.conf" get
 check "bad config file: exit 1" test $RC -eq 1
@@ -174,6 +185,11 @@ check "nothing speaking DTLS on the port: exit 2" test $RC -eq 2
 # handshake takes with these certificates, so the answer is the one lost.
 srv_start
 dc -s $S $C1 get --mid 1
+i=0
+while [ $i -lt 30 ] && ! grep -q 'v:1 t:NON c:4\.04' "$T/srv.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
 n=$(awk '/DTLS: sent/ { n++ } /v:1 t:NON c:[245]\./ { print n; exit }' \
 	"$T/srv.log")
 srv_start -l "${n:-4}"
