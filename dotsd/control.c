@@ -44,6 +44,7 @@ static int		 ctl_fd = -1;
 static char		 ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct ctl_conn	 conns[CTL_MAX_CONNS];
 static const struct dotsd_conf *ctl_conf;
+static int		 ctl_ready;	/* conns[] initialized */
 
 void
 control_set_conf(const struct dotsd_conf *conf)
@@ -74,6 +75,7 @@ control_init(const char *path, char *err, size_t errlen)
 
 	for (i = 0; i < CTL_MAX_CONNS; i++)
 		conns[i].fd = -1;
+	ctl_ready = 1;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -136,6 +138,8 @@ control_fini(void)
 {
 	int	i;
 
+	if (!ctl_ready)
+		return;
 	for (i = 0; i < CTL_MAX_CONNS; i++)
 		if (conns[i].fd >= 0)
 			conn_close(&conns[i]);
@@ -151,6 +155,9 @@ control_pollfds(struct pollfd *pfd, int max)
 {
 	int	i, n = 0, free_slot = 0;
 
+	/* Without control_init (no "control" socket) there is nothing. */
+	if (!ctl_ready)
+		return 0;
 	for (i = 0; i < CTL_MAX_CONNS && n < max; i++) {
 		if (conns[i].fd < 0) {
 			free_slot = 1;
@@ -550,6 +557,8 @@ control_process(const struct pollfd *pfd, int n)
 {
 	int	i, j;
 
+	if (!ctl_ready)
+		return;
 	for (i = 0; i < n; i++) {
 		if (pfd[i].revents == 0)
 			continue;

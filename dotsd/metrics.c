@@ -39,6 +39,7 @@ struct met_conn {
 
 static int		 met_fd = -1;
 static struct met_conn	 mconns[MET_MAX_CONNS];
+static int		 met_ready;	/* mconns[] initialized */
 
 static time_t
 mono_now(void)
@@ -60,6 +61,7 @@ metrics_init(const char *addr, uint16_t port, char *err, size_t errlen)
 
 	for (i = 0; i < MET_MAX_CONNS; i++)
 		mconns[i].fd = -1;
+	met_ready = 1;
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
@@ -109,6 +111,8 @@ metrics_fini(void)
 {
 	int	i;
 
+	if (!met_ready)
+		return;
 	for (i = 0; i < MET_MAX_CONNS; i++)
 		if (mconns[i].fd >= 0)
 			mconn_close(&mconns[i]);
@@ -123,6 +127,9 @@ metrics_pollfds(struct pollfd *pfd, int max)
 	time_t	now = mono_now();
 	int	i, n = 0, free_slot = 0;
 
+	/* Without metrics_init (no "metrics listen") there is nothing. */
+	if (!met_ready)
+		return 0;
 	for (i = 0; i < MET_MAX_CONNS; i++) {
 		/* Slow or silent scrapers lose their slot. */
 		if (mconns[i].fd >= 0 && now - mconns[i].since > MET_TIMEOUT)
@@ -500,6 +507,8 @@ metrics_process(const struct pollfd *pfd, int n)
 {
 	int	i, j;
 
+	if (!met_ready)
+		return;
 	for (i = 0; i < n; i++) {
 		if (pfd[i].revents == 0)
 			continue;

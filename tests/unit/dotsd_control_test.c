@@ -227,6 +227,28 @@ start(void)
 /* Control socket                                                     */
 /* ------------------------------------------------------------------ */
 
+/* dotsd polls both even when neither is configured. */
+static void
+t_not_configured(void)
+{
+	struct pollfd pfd[32];
+	int	fd0 = open("/dev/null", O_RDONLY);
+
+	/* make sure fd 0 is something the code could wrongly poll or close */
+	if (fcntl(0, F_GETFD) < 0)
+		T_EQ(dup2(fd0, 0), 0);
+	T_EQ(control_pollfds(pfd, 32), 0);
+	T_EQ(metrics_pollfds(pfd, 32), 0);
+	pfd[0].fd = 0;
+	pfd[0].revents = POLLIN;
+	control_process(pfd, 1);
+	metrics_process(pfd, 1);
+	control_fini();
+	metrics_fini();
+	T_ASSERT(fcntl(0, F_GETFD) >= 0);
+	close(fd0);
+}
+
 static void
 t_socket_mode(void)
 {
@@ -660,6 +682,7 @@ main(void)
 		return 1;
 	}
 	log_init(1, 0, "dotsd_control_test");
+	T_RUN(t_not_configured);
 	T_RUN(t_socket_mode);
 	T_RUN(t_show);
 	T_RUN(t_commands);
