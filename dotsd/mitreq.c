@@ -1469,11 +1469,38 @@ put_resolved(struct putctx *ctx)
 	free(ctx);
 }
 
-/* Same scope apart from lifetime and attack-status? */
+/*
+ * Same scope apart from lifetime and attack-status? Lists compare as
+ * sets: a client repeating its request may list targets in another order.
+ */
 static int
 same_scope(const struct mreq *m, const struct req *rq)
 {
-	return json_equal(m->rq.scope, rq->scope);
+	const char	*k;
+	json_t		*a, *b, *x, *y;
+	size_t		 i, j;
+
+	if (json_object_size(m->rq.scope) != json_object_size(rq->scope))
+		return 0;
+	json_object_foreach(m->rq.scope, k, a) {
+		if ((b = json_object_get(rq->scope, k)) == NULL)
+			return 0;
+		if (!json_is_array(a) || !json_is_array(b)) {
+			if (!json_equal(a, b))
+				return 0;
+			continue;
+		}
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach(a, i, x) {
+			json_array_foreach(b, j, y)
+				if (json_equal(x, y))
+					break;
+			if (j == json_array_size(b))
+				return 0;
+		}
+	}
+	return 1;
 }
 
 static int

@@ -560,6 +560,19 @@ t_s1c_refresh_changed(void)
 	    "{\"lower-port\":8080}],\"target-protocol\":[6],"
 	    "\"lifetime\":600}")), 204);
 	T_EQ(lifetime_of(0, CUID_A, 123), 600);
+	/* the same lists in another order are the same request */
+	T_EQ(put_code(0, CUID_A, 123, body("{\"target-protocol\":[6],"
+	    "\"target-prefix\":"
+	    "[\"2001:db8:6401::2/128\",\"2001:db8:6401::1/128\"],"
+	    "\"target-port-range\":[{\"lower-port\":8080},"
+	    "{\"lower-port\":80},{\"lower-port\":443}],"
+	    "\"lifetime\":600}")), 204);
+	/* but not a subset */
+	T_EQ(put_code(0, CUID_A, 123, body("{\"target-protocol\":[6],"
+	    "\"target-prefix\":"
+	    "[\"2001:db8:6401::2/128\",\"2001:db8:6401::1/128\"],"
+	    "\"target-port-range\":[{\"lower-port\":8080},"
+	    "{\"lower-port\":80}],\"lifetime\":600}")), 400);
 }
 
 static void
