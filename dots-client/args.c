@@ -81,7 +81,7 @@ opt_cmds(int opt)
 	case O_COUNT:
 		return C(CMD_OBSERVE) | C(CMD_HEARTBEAT);
 	case O_INTERVAL:
-		return C(CMD_HEARTBEAT);
+		return C(CMD_HEARTBEAT) | C(CMD_OBSERVE);
 	case O_ATTACK:
 		return C(CMD_EFFICACY);
 	case O_SID:
@@ -132,7 +132,7 @@ usage(FILE *f)
 	    "          [--preconfigured] [--mid n]\n"
 	    "  withdraw --mid n\n"
 	    "  get [--mid n]\n"
-	    "  observe [--mid n] [--count n]\n"
+	    "  observe [--mid n] [--count n] [--interval s]\n"
 	    "  efficacy --mid n --attack-status under-attack|mitigated"
 	    " [--lifetime s]\n"
 	    "  config get [--sid n]\n"

@@ -43,6 +43,10 @@ struct chan {
 	size_t		 queued;
 	unsigned	 server_hbs;
 	double		 last_server_hb;
+	/* heartbeats sent alongside an observation (chan_heartbeat) */
+	uint8_t		 hb_token[8];
+	size_t		 hb_token_len;
+	unsigned	 hb_answers;
 	/* kept alive for libcoap during the handshake setup */
 	char		 sni[256];
 };
@@ -141,6 +145,13 @@ response_handler(coap_session_t *session, const coap_pdu_t *sent,
 	coap_bin_const_t tok = coap_pdu_get_token(received);
 	struct rnode	*n;
 
+	if (c != NULL && c->hb_token_len != 0 &&
+	    tok.length == c->hb_token_len &&
+	    memcmp(tok.s, c->hb_token, tok.length) == 0) {
+		if (COAP_RESPONSE_CLASS(coap_pdu_get_code(received)) == 2)
+			c->hb_answers++;
+		return COAP_RESPONSE_OK;
+	}
 	if (c == NULL || tok.length != c->token_len ||
 	    memcmp(tok.s, c->token, tok.length) != 0) {
 		/* A late answer to an earlier request, or a notification
@@ -405,7 +416,8 @@ chan_close(struct chan *c)
 }
 
 static coap_pdu_t *
-build_pdu(struct chan *c, const struct chan_req *rq)
+build_pdu(struct chan *c, const struct chan_req *rq, const uint8_t *token,
+    size_t token_len)
 {
 	coap_optlist_t	*opts = NULL;
 	coap_pdu_t	*pdu;
@@ -418,7 +430,7 @@ build_pdu(struct chan *c, const struct chan_req *rq)
 	    coap_session_max_pdu_size(c->session));
 	if (pdu == NULL)
 		return NULL;
-	if (!coap_add_token(pdu, c->token_len, c->token))
+	if (!coap_add_token(pdu, token_len, token))
 		goto fail;
 	/* RFC 9132 §4.4.3: efficacy updates carry an empty If-Match */
 	if (rq->if_match_empty)
@@ -459,7 +471,7 @@ send_req(struct chan *c, const struct chan_req *rq, char *err,
 {
 	coap_pdu_t	*pdu;
 
-	if ((pdu = build_pdu(c, rq)) == NULL) {
+	if ((pdu = build_pdu(c, rq, c->token, c->token_len)) == NULL) {
 		snprintf(err, errlen, "cannot build the request (too large?)");
 		return -EINVAL;
 	}
@@ -585,4 +597,30 @@ chan_observe_cancel(struct chan *c, struct dc_response *resp,
 	    COAP_MESSAGE_CON : COAP_MESSAGE_NON))
 		return -ENOENT;
 	return chan_next(c, resp, timeout_ms);
+}
+
+/*
+ * RFC 9132 §4.7: a heartbeat sent while another exchange (an observation)
+ * owns the request token. It has a token of its own, nobody waits for its
+ * answer, and answers are only counted.
+ */
+int
+chan_heartbeat(struct chan *c, const uint8_t *body, size_t len)
+{
+	struct chan_req	 rq = { .method = CHAN_PUT, .observe = -1,
+	    .path = { "hb" }, .body = body, .body_len = len };
+	coap_pdu_t	*pdu;
+
+	coap_session_new_token(c->session, &c->hb_token_len, c->hb_token);
+	if ((pdu = build_pdu(c, &rq, c->hb_token, c->hb_token_len)) == NULL)
+		return -EINVAL;
+	if (coap_send(c->session, pdu) == COAP_INVALID_MID)
+		return -EIO;
+	return 0;
+}
+
+unsigned
+chan_heartbeat_answers(const struct chan *c)
+{
+	return c->hb_answers;
 }

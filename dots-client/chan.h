@@ -56,6 +56,9 @@ int	chan_next(struct chan *, struct dc_response *resp, int timeout_ms);
  * Returns as chan_next, or -ENOENT if there is no observation. */
 int	chan_observe_cancel(struct chan *, struct dc_response *resp,
 	    int timeout_ms);
+/* Sends a heartbeat (CBOR body) without waiting; answers are counted. */
+int	chan_heartbeat(struct chan *, const uint8_t *body, size_t len);
+unsigned chan_heartbeat_answers(const struct chan *);
 /* Runs I/O for ms (answers server heartbeats). -EINTR on a signal. */
 int	chan_idle(struct chan *, int ms);
 /* Server heartbeats received, and when the last one came (monotonic s). */

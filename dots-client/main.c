@@ -156,6 +156,28 @@ cmd_get(struct run *rn)
 	return exchange(rn, &rq, NULL, NULL);
 }
 
+static double
+mono_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* RFC 9132 §4.7: peer-hb-status is true when the server's heartbeats
+ * reached us within the last two intervals. */
+static json_t *
+heartbeat_body(struct run *rn)
+{
+	double	last;
+	int	peer;
+
+	peer = chan_server_heartbeats(rn->c, &last) > 0 &&
+	    mono_now() - last <= 2.0 * rn->o->interval;
+	return body_heartbeat(peer);
+}
+
 /*
  * RFC 9132 §4.4.2.1 + RFC 7641: register, print each notification as it
  * comes, deregister (GET with Observe 1 and the same token) at the end.
@@ -167,17 +189,17 @@ cmd_observe(struct run *rn)
 	struct chan_req		 rq = { .method = CHAN_GET, .retry = 1,
 	    .observe = 0 };
 	struct dc_response	 resp;
-	struct timespec		 ts;
-	double			 end = 0, now;
-	unsigned		 seen = 1;
+	double			 end = 0, next_hb, now, wake;
+	unsigned		 seen = 1, hbs = 0;
+	uint8_t			*cbor;
+	size_t			 len;
+	json_t			*hb;
 	char			 err[ERRLEN];
 	int			 rv, ex;
 
 	mitigate_path(rn, &rq, o->has_mid);
-	if (o->timeout > 0 && (o->set & SET_TIMEOUT)) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		end = ts.tv_sec + ts.tv_nsec / 1e9 + o->timeout;
-	}
+	if (o->timeout > 0 && (o->set & SET_TIMEOUT))
+		end = mono_now() + o->timeout;
 	rv = chan_request(rn->c, &rq, &resp, rn->answer_ms, err, sizeof(err));
 	if (rv < 0) {
 		warnx_("%s: %s", o->server, err);
@@ -194,17 +216,29 @@ cmd_observe(struct run *rn)
 		return ex;
 	}
 	resp_clear(&resp);
+	/* A long observation keeps its half of the session alive with
+	 * heartbeats (RFC 9132 §4.7), one per --interval. */
+	next_hb = mono_now() + o->interval;
 	while (o->count == 0 || seen < o->count) {
-		int	wait_ms = 3600 * 1000;
-
-		if (end > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = ts.tv_sec + ts.tv_nsec / 1e9;
-			if (now >= end)
-				break;
-			wait_ms = (int)((end - now) * 1000) + 1;
+		now = mono_now();
+		if (end > 0 && now >= end)
+			break;
+		if (now >= next_hb) {
+			hb = heartbeat_body(rn);
+			rv = codec_cbor_encode(hb, &cbor, &len, err,
+			    sizeof(err));
+			json_decref(hb);
+			if (rv == 0) {
+				if (chan_heartbeat(rn->c, cbor, len) == 0)
+					hbs++;
+				free(cbor);
+			}
+			next_hb = now + o->interval;
 		}
-		rv = chan_next(rn->c, &resp, wait_ms);
+		wake = next_hb;
+		if (end > 0 && end < wake)
+			wake = end;
+		rv = chan_next(rn->c, &resp, (int)((wake - now) * 1000) + 1);
 		if (rv == -ETIMEDOUT)
 			continue;
 		if (rv == -EINTR)
@@ -229,6 +263,11 @@ cmd_observe(struct run *rn)
 		resp_clear(&resp);
 	else if (o->verbose)
 		warnx_("deregistration: %s", strerror(-rv));
+	if (o->verbose)
+		fprintf(stderr, "heartbeats sent %u, answered %u; server "
+		    "heartbeats answered %u\n", hbs,
+		    chan_heartbeat_answers(rn->c),
+		    chan_server_heartbeats(rn->c, NULL));
 	return EXIT_OK;
 }
 
@@ -311,22 +350,18 @@ cmd_heartbeat(struct run *rn)
 	struct chan_req		 rq = { .method = CHAN_PUT, .observe = -1,
 	    .path = { "hb" } };
 	struct dc_response	 resp;
-	struct timespec		 ts;
 	unsigned		 i, count = o->count ? o->count : 1;
 	unsigned		 lost = 0;
-	double			 last, t0, now;
+	double			 t0, now;
 	uint8_t			*cbor;
 	size_t			 len;
 	json_t			*body;
 	char			 err[ERRLEN];
-	int			 rv, ex = EXIT_OK, peer;
+	int			 rv, ex = EXIT_OK;
 
 	for (i = 0; i < count; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = ts.tv_sec + ts.tv_nsec / 1e9;
-		peer = chan_server_heartbeats(rn->c, &last) > 0 &&
-		    now - last <= 2.0 * o->interval;
-		body = body_heartbeat(peer);
+		now = mono_now();
+		body = heartbeat_body(rn);
 		rv = encode(o, body, &cbor, &len);
 		json_decref(body);
 		if (rv < 0)
@@ -344,8 +379,7 @@ cmd_heartbeat(struct run *rn)
 			warnx_("%s: %s", o->server, err);
 			return EXIT_TRANSPORT;
 		} else {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = ts.tv_sec + ts.tv_nsec / 1e9;
+			now = mono_now();
 			if (o->verbose)
 				fprintf(stderr, "heartbeat %u: %.1f ms\n",
 				    i + 1, (now - t0) * 1000);
@@ -355,8 +389,7 @@ cmd_heartbeat(struct run *rn)
 			resp_clear(&resp);
 		}
 		if (i + 1 < count) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = ts.tv_sec + ts.tv_nsec / 1e9;
+			now = mono_now();
 			rv = (int)((t0 + o->interval - now) * 1000);
 			if (rv > 0 && chan_idle(rn->c, rv) < 0) {
 				warnx_("%s: %s", o->server, chan_interrupted ?

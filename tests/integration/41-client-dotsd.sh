@@ -94,6 +94,11 @@ RC=$orc
 check "observe: registration answer and a notification, as JSON lines" \
 	sh -c "test $orc -eq 0 && test \$(wc -l <'$T/obs') -eq 2 && grep -q '\"observe\":' '$T/obs'"
 
+dc -s $S $C1 -v observe --timeout 3.5 --interval 1
+check "observe --timeout: ends after 3.5 s, exit 0" test $RC -eq 0
+check "observe sends heartbeats every --interval, all answered" \
+	grep -Eq '^heartbeats sent ([2-9]), answered \1;' "$T/err"
+
 # --- session configuration -------------------------------------------------
 dc -s $S $C1 config get
 check "config get: 2.05 with ranges" sh -c \
