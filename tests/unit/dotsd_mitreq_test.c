@@ -639,8 +639,8 @@ t_s1g_forbidden_members(void)
 		"\"status\":\"attack-stopped\"",
 		"\"mitigation-start\":\"1507818434\"",
 		"\"bytes-dropped\":\"1\"",
-		"\"conflict-information\":{\"conflict-cause\":"
-		    "\"cuid-collision\"}",
+		("\"conflict-information\":{\"conflict-cause\":"
+		    "\"cuid-collision\"}"),
 	};
 	char		 e[256];
 	size_t		 i;
