@@ -56,6 +56,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lpm6 SEC(".maps");
 
+/* Host prefixes (/32, /128) by exact address: a hash is cheaper than
+ * walking a deep trie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct xdp_pfx);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} host4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(key_size, 16);
+	__type(value, struct xdp_pfx);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} host6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1024);
@@ -550,6 +568,14 @@ lookup_pfx(struct pkt *p, struct xdp_key6 *key)
 	return bpf_map_lookup_elem(&lpm6, key);
 }
 
+static __always_inline struct xdp_pfx *
+lookup_host(struct pkt *p)
+{
+	if (p->family == 4)
+		return bpf_map_lookup_elem(&host4, p->dst);
+	return bpf_map_lookup_elem(&host6, p->dst);
+}
+
 static __always_inline void
 count_gstats(int which)
 {
@@ -600,22 +626,62 @@ apply_spec(const struct xdp_spec *s, __u64 bytes)
 	return pass ? XDP_PASS : XDP_DROP;
 }
 
+#define NO_VERDICT	(-1)
+
+/*
+ * The rules of one destination prefix, at the packet's generation: the
+ * first that matches decides; NO_VERDICT sends the walk on.
+ */
+static __always_inline int
+try_prefix(struct xdp_pfx *pfx, __u64 gen, struct pkt *p, int res,
+    __u32 malformed_drop, __u64 bytes)
+{
+	struct xdp_list *l;
+	__u32 list_id;
+	int i;
+
+	list_id = gen >= pfx->gen ? pfx->list_new : pfx->list_old;
+	l = bpf_map_lookup_elem(&lists, &list_id);
+	if (!l || !l->n)
+		return NO_VERDICT;
+	if (res == PARSE_MALFORMED) {
+		/* a protected destination: never match rules on what could
+		 * not be parsed */
+		count_gstats(malformed_drop ? 1 : 0);
+		return malformed_drop ? XDP_DROP : XDP_PASS;
+	}
+	for (i = 0; i < XDP_MAX_CAND; i++) {
+		__u32 spec_id;
+		struct xdp_spec *s;
+
+		if (i >= l->n)
+			break;
+		spec_id = l->spec[i];
+		s = bpf_map_lookup_elem(&specs, &spec_id);
+		if (s && match_spec(s, p))
+			return apply_spec(s, bytes);
+	}
+	return NO_VERDICT;
+}
+
 SEC("xdp")
 int
 dotsd_xdp(struct xdp_md *ctx)
 {
 	struct pkt p = {};
 	struct xdp_key6 key = {};
+	struct xdp_pfx *pfx;
 	struct xdp_cfg *c;
-	__u32 zero = 0, list_id, plen;
+	__u32 zero = 0, full, trie_min, malformed_drop;
 	__u64 gen, bytes;
-	int res, depth, i;
+	int res, depth, v;
 
 	bytes = ctx->data_end - ctx->data;
 	c = bpf_map_lookup_elem(&cfg, &zero);
 	if (!c)
 		return XDP_PASS;
 	gen = c->gen;
+	malformed_drop = c->malformed_drop;
 
 	res = parse(ctx, &p);
 	if (res == PARSE_NOT_IP) {
@@ -624,43 +690,34 @@ dotsd_xdp(struct xdp_md *ctx)
 	}
 	if (res == PARSE_BAD_IP) {
 		/* no destination to look up: the policy alone decides */
-		count_gstats(c->malformed_drop ? 1 : 0);
-		return c->malformed_drop ? XDP_DROP : XDP_PASS;
+		count_gstats(malformed_drop ? 1 : 0);
+		return malformed_drop ? XDP_DROP : XDP_PASS;
 	}
+	full = p.family == 4 ? 32 : 128;
+	trie_min = p.family == 4 ? c->trie_min4 : c->trie_min6;
 
-	key.prefixlen = p.family == 4 ? 32 : 128;
+	/* the host prefix first: the usual target of a mitigation */
+	key.prefixlen = full;
+	pfx = lookup_host(&p);
+	if (pfx) {
+		v = try_prefix(pfx, gen, &p, res, malformed_drop, bytes);
+		if (v != NO_VERDICT)
+			return v;
+		key.prefixlen = full - 1;
+	}
 	__builtin_memcpy(key.addr, p.dst, 16);
 	for (depth = 0; depth < XDP_MAX_DEPTH; depth++) {
-		struct xdp_pfx *pfx = lookup_pfx(&p, &key);
-		struct xdp_list *l;
-
+		if (key.prefixlen < trie_min || trie_min > full)
+			return XDP_PASS;	/* nothing that short in the trie */
+		pfx = lookup_pfx(&p, &key);
 		if (!pfx)
 			return XDP_PASS;
-		list_id = gen >= pfx->gen ? pfx->list_new : pfx->list_old;
-		plen = pfx->plen;
-		l = bpf_map_lookup_elem(&lists, &list_id);
-		if (l && l->n) {
-			if (res == PARSE_MALFORMED) {
-				/* a protected destination: never match rules on
-				 * what could not be parsed */
-				count_gstats(c->malformed_drop ? 1 : 0);
-				return c->malformed_drop ? XDP_DROP : XDP_PASS;
-			}
-			for (i = 0; i < XDP_MAX_CAND; i++) {
-				__u32 spec_id;
-				struct xdp_spec *s;
-
-				if (i >= l->n)
-					break;
-				spec_id = l->spec[i];
-				s = bpf_map_lookup_elem(&specs, &spec_id);
-				if (s && match_spec(s, &p))
-					return apply_spec(s, bytes);
-			}
-		}
-		if (plen == 0)
+		v = try_prefix(pfx, gen, &p, res, malformed_drop, bytes);
+		if (v != NO_VERDICT)
+			return v;
+		if (pfx->plen == 0)
 			return XDP_PASS;
-		key.prefixlen = plen - 1;
+		key.prefixlen = pfx->plen - 1;
 	}
 	count_gstats(3);
 	return XDP_PASS;

@@ -8,7 +8,9 @@
  *
  *   cfg.gen --+
  *             v
- *   lpm4/lpm6[dst] -> struct xdp_pfx {list[old/new], gen, plen}
+ *   host4/host6[dst]        exact /32 and /128 prefixes: one hash lookup
+ *   lpm4/lpm6[dst]          shorter prefixes, longest first
+ *             -> struct xdp_pfx {list[old/new], gen, plen}
  *             |            (walk to shorter covering prefixes: plen - 1)
  *             v
  *   lists[list] -> struct xdp_list {n, spec[]}   (RFC 8955 §5.1 order)
@@ -74,7 +76,16 @@ struct xdp_cfg {
 	__u64	gen;		/* current rule-set generation */
 	__u32	malformed_drop;	/* 1: drop malformed packets (see README) */
 	__u32	ncpus;
+	/*
+	 * No LPM entry is shorter than this (XDP_TRIE_EMPTY: none at all),
+	 * so the walk stops without a lookup that would miss. Lowered before
+	 * a shorter prefix is published, raised after it is gone.
+	 */
+	__u32	trie_min4;
+	__u32	trie_min6;
 };
+
+#define XDP_TRIE_EMPTY	255
 
 /* LPM trie keys. */
 struct xdp_key4 {

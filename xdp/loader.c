@@ -107,11 +107,13 @@ static struct {
 	/* running */
 	struct dotsd	*skel;
 	int		 started;
-	int		 fd_cfg, fd_lpm4, fd_lpm6, fd_lists, fd_specs;
+	int		 fd_cfg, fd_lpm4, fd_lpm6, fd_host4, fd_host6;
+	int		 fd_lists, fd_specs;
 	int		 fd_counters, fd_gbucket, fd_lbucket, fd_gstats, fd_meta;
 	int		 fd_rcu, fd_rcu_inner;
 	int		 lock_fd;	/* flock on pin-path: one writer */
 	uint32_t	 nspecs, nlists, nctrs, nprefixes;
+	uint32_t	 plen_cnt[2][129];	/* LPM entries per length */
 	int		 ncpus;
 	uint64_t	 gen, synced_gen, epoch;
 	uint32_t	 nrules, ngroups;
@@ -291,17 +293,31 @@ grp_link(struct ugroup *g)
 /* ---- map helpers ---- */
 
 static int
-trie_fd(const struct mit_prefix *p)
+is_host(const struct mit_prefix *p)
 {
+	return p->len == (p->family == AF_INET ? 32 : 128);
+}
+
+/* Host prefixes live in a hash by address, the others in the LPM trie. */
+static int
+entry_fd(const struct mit_prefix *p)
+{
+	if (is_host(p))
+		return p->family == AF_INET ? st.fd_host4 : st.fd_host6;
 	return p->family == AF_INET ? st.fd_lpm4 : st.fd_lpm6;
 }
 
-static void
-trie_key(const struct mit_prefix *p, struct xdp_key6 *k)
+static void *
+entry_key(const struct mit_prefix *p, struct xdp_key6 *k)
 {
 	memset(k, 0, sizeof(*k));
+	if (is_host(p)) {
+		memcpy(k, p->addr, p->family == AF_INET ? 4 : 16);
+		return k;
+	}
 	k->prefixlen = p->len;
 	memcpy(k->addr, p->addr, p->family == AF_INET ? 4 : 16);
+	return k;
 }
 
 static int
@@ -314,8 +330,8 @@ trie_write(const struct upfx *u, uint32_t list_old, uint32_t list_new,
 		.plen = u->p.len,
 	};
 
-	trie_key(&u->p, &k);
-	if (bpf_map_update_elem(trie_fd(&u->p), &k, &v, BPF_ANY) != 0)
+	if (bpf_map_update_elem(entry_fd(&u->p), entry_key(&u->p, &k), &v,
+	    BPF_ANY) != 0)
 		return -errno;
 	return 0;
 }
@@ -325,10 +341,34 @@ trie_delete(const struct upfx *u)
 {
 	struct xdp_key6 k;
 
-	trie_key(&u->p, &k);
-	if (bpf_map_delete_elem(trie_fd(&u->p), &k) != 0 && errno != ENOENT)
+	if (bpf_map_delete_elem(entry_fd(&u->p), entry_key(&u->p, &k)) != 0 &&
+	    errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+/* Counts an LPM entry coming (+1) or gone (-1); 1 if the minimum moved. */
+static int
+plen_count(const struct mit_prefix *p, int delta)
+{
+	uint32_t *cnt = st.plen_cnt[p->family == AF_INET ? 0 : 1];
+
+	if (is_host(p))
+		return 0;
+	cnt[p->len] += delta;
+	return (delta > 0 && cnt[p->len] == 1) || (delta < 0 &&
+	    cnt[p->len] == 0);
+}
+
+static uint32_t
+plen_min(int fam)
+{
+	uint32_t i;
+
+	for (i = 0; i <= 128; i++)
+		if (st.plen_cnt[fam][i])
+			return i;
+	return XDP_TRIE_EMPTY;
 }
 
 static int
@@ -339,6 +379,8 @@ cfg_write(void)
 		.gen = st.gen,
 		.malformed_drop = st.malformed_drop,
 		.ncpus = st.ncpus,
+		.trie_min4 = plen_min(0),
+		.trie_min6 = plen_min(1),
 	};
 
 	/* an aligned 8-byte store: packets read gen whole, old or new */
@@ -518,7 +560,7 @@ sync_reclaim(void)
 {
 	uint32_t zero = 0, b;
 	struct upfx *u, *next;
-	int left = 0;
+	int left = 0, moved = 0;
 
 	if (bpf_map_update_elem(st.fd_rcu, &zero, &st.fd_rcu_inner,
 	    BPF_ANY) != 0)
@@ -550,10 +592,14 @@ sync_reclaim(void)
 				continue;
 			if (trie_delete(u) != 0)
 				log_warnx("xdp: cannot delete a trie entry");
+			moved |= plen_count(&u->p, -1);
 			st.nprefixes--;
 			pfx_remove(u);
 		}
 	st.ndoomed = left;
+	/* gone from the trie: the walk may stop earlier now */
+	if (moved && cfg_write() != 0)
+		log_warnx("xdp: cannot write cfg");
 	return 0;
 }
 
@@ -596,6 +642,7 @@ struct touched {
 	uint32_t	 newlist;
 	uint8_t		 nrefs;
 	uint8_t		 created;
+	uint8_t		 counted;	/* in plen_cnt: new in the trie */
 	struct uref	 refs[XDP_MAX_CAND];
 };
 
@@ -641,7 +688,7 @@ group_replace(uint64_t id, const struct mit_rule *rules, uint32_t n,
 	const char *why;
 	uint32_t i, j, newctrs = 0, needlists = 0, oldn, taken = 0;
 	uint64_t gen;
-	int nt = 0, k, e, rv = 0, need_sync = 0, written = 0;
+	int nt = 0, k, e, rv = 0, need_sync = 0, written = 0, moved = 0;
 
 	if (!st.started) {
 		seterr(err, errlen, "xdp backend not started");
@@ -772,6 +819,14 @@ group_replace(uint64_t id, const struct mit_rule *rules, uint32_t n,
 			goto undo;
 		}
 	}
+	/* a shorter prefix: lower the walk's floor before publishing it */
+	for (k = 0; k < nt; k++)
+		if (!t[k].u->in_trie && t[k].newlist != XDP_LIST_EMPTY) {
+			t[k].counted = 1;
+			moved |= plen_count(&t[k].u->p, 1);
+		}
+	if (moved && (rv = cfg_write()) != 0)
+		goto undo;
 	for (k = 0; k < nt; k++, written++) {
 		if (t[k].u->list == t[k].newlist && t[k].u->in_trie)
 			continue;
@@ -847,9 +902,14 @@ undo:
 		else if (t[k].u->list != t[k].newlist || !t[k].u->in_trie)
 			trie_write(t[k].u, t[k].u->list, t[k].u->list, 0);
 	}
-	for (k = 0; k < nt; k++)
+	for (k = 0; k < nt; k++) {
 		if (t[k].newlist != XDP_LIST_EMPTY)
 			pool_push(&st.free_lists, t[k].newlist);
+		if (t[k].counted)
+			plen_count(&t[k].u->p, -1);
+	}
+	if (moved)
+		cfg_write();
 	/* no packet could reach these slots: free them at once */
 	for (i = 0; i < taken; i++) {
 		pool_push(&st.free_specs, ng->rules[i].spec);
@@ -888,7 +948,7 @@ adopt_cmp(const void *a, const void *b)
 
 /* Creates the user-space prefix of every trie entry; marks its lists. */
 static int
-adopt_trie(int fd, int family, uint8_t *list_used)
+adopt_trie(int fd, int family, int host, uint8_t *list_used)
 {
 	struct xdp_key6 k, next;
 	struct xdp_pfx v;
@@ -903,10 +963,18 @@ adopt_trie(int fd, int family, uint8_t *list_used)
 			continue;
 		memset(&p, 0, sizeof(p));
 		p.family = family;
-		p.len = k.prefixlen;
-		memcpy(p.addr, k.addr, family == AF_INET ? 4 : 16);
+		if (host) {
+			/* the key is the bare address */
+			p.len = family == AF_INET ? 32 : 128;
+			memcpy(p.addr, &k, family == AF_INET ? 4 : 16);
+		} else {
+			p.len = k.prefixlen;
+			memcpy(p.addr, k.addr, family == AF_INET ? 4 : 16);
+		}
 		if ((u = pfx_get(&p)) == NULL)
 			return -ENOMEM;
+		if (!u->in_trie)
+			plen_count(&p, 1);
 		u->in_trie = 1;
 		u->gen = 0;
 		u->list = st.gen >= v.gen ? v.list_new : v.list_old;
@@ -1001,8 +1069,10 @@ adopt(char *err, size_t errlen)
 	}
 
 	list_used[XDP_LIST_EMPTY] = 1;
-	if ((rv = adopt_trie(st.fd_lpm4, AF_INET, list_used)) != 0 ||
-	    (rv = adopt_trie(st.fd_lpm6, AF_INET6, list_used)) != 0)
+	if ((rv = adopt_trie(st.fd_lpm4, AF_INET, 0, list_used)) != 0 ||
+	    (rv = adopt_trie(st.fd_lpm6, AF_INET6, 0, list_used)) != 0 ||
+	    (rv = adopt_trie(st.fd_host4, AF_INET, 1, list_used)) != 0 ||
+	    (rv = adopt_trie(st.fd_host6, AF_INET6, 1, list_used)) != 0)
 		goto out;
 	for (i = 0; i < st.nspecs; i++)
 		if (!spec_used[i] && pool_push(&st.free_specs, i) != 0)
@@ -1028,6 +1098,14 @@ adopt(char *err, size_t errlen)
 				u->refs[u->nrefs++].idx = i;
 			}
 	}
+
+	/* prefixes only meta knows of enter the trie: lower its floor first */
+	for (b = 0; b <= st.tab_mask; b++)
+		for (u = st.pfx_tab[b]; u; u = u->next)
+			if (!u->in_trie)
+				plen_count(&u->p, 1);
+	if ((rv = cfg_write()) != 0)
+		goto out;
 
 	/* fresh lists for all, published as one generation */
 	st.gen++;
@@ -1195,6 +1273,7 @@ state_free(void)
 	st.retiring = NULL;
 	st.nretiring = st.retiring_cap = 0;
 	st.nrules = st.ngroups = st.nprefixes = 0;
+	memset(st.plen_cnt, 0, sizeof(st.plen_cnt));
 	st.ndoomed = 0;
 }
 
@@ -1290,6 +1369,8 @@ xdp_start(char *err, size_t errlen)
 	}
 	bpf_map__set_max_entries(st.skel->maps.lpm4, st.max_rules + XDP_SLACK);
 	bpf_map__set_max_entries(st.skel->maps.lpm6, st.max_rules + XDP_SLACK);
+	bpf_map__set_max_entries(st.skel->maps.host4, st.max_rules + XDP_SLACK);
+	bpf_map__set_max_entries(st.skel->maps.host6, st.max_rules + XDP_SLACK);
 	bpf_map__set_max_entries(st.skel->maps.lists, st.nlists);
 	bpf_map__set_max_entries(st.skel->maps.specs, st.nspecs);
 	bpf_map__set_max_entries(st.skel->maps.counters, st.nctrs);
@@ -1305,6 +1386,8 @@ xdp_start(char *err, size_t errlen)
 	st.fd_cfg = bpf_map__fd(st.skel->maps.cfg);
 	st.fd_lpm4 = bpf_map__fd(st.skel->maps.lpm4);
 	st.fd_lpm6 = bpf_map__fd(st.skel->maps.lpm6);
+	st.fd_host4 = bpf_map__fd(st.skel->maps.host4);
+	st.fd_host6 = bpf_map__fd(st.skel->maps.host6);
 	st.fd_lists = bpf_map__fd(st.skel->maps.lists);
 	st.fd_specs = bpf_map__fd(st.skel->maps.specs);
 	st.fd_counters = bpf_map__fd(st.skel->maps.counters);
