@@ -38,6 +38,12 @@ $(OUT)/fuzz/yang_decode_fuzz: tests/fuzz/yang_decode_fuzz.c $(YANG_SRCS) \
 	yang/codec.h
 $(OUT)/fuzz/yang_decode_fuzz: FUZZ_CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
 
+# libFuzzer: arbitrary wire JSON -> validation, encode, decode.
+FUZZERS		+= $(OUT)/fuzz/yang_json_fuzz
+$(OUT)/fuzz/yang_json_fuzz: tests/fuzz/yang_json_fuzz.c $(YANG_SRCS) \
+	yang/codec.h
+$(OUT)/fuzz/yang_json_fuzz: FUZZ_CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
+
 # The modules, for `make install` (the top-level install calls this).
 .PHONY: install-yang
 install-yang:
