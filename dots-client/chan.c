@@ -24,6 +24,7 @@
 #define NON_FIRST_RETRY	3000	/* RFC 9132 §4.4.1: <= 1 NON per 3 s */
 #define IO_SLICE_MS	200	/* how often a signal is noticed */
 #define QUEUE_MAX	64	/* notifications not yet read */
+#define BLOCK1_ABOVE	512	/* body sizes that may need Block1 */
 
 volatile int	chan_interrupted;
 
@@ -415,6 +416,12 @@ chan_close(struct chan *c)
 	free(c);
 }
 
+static void
+release_body(coap_session_t *session, void *app_ptr)
+{
+	free(app_ptr);
+}
+
 static coap_pdu_t *
 build_pdu(struct chan *c, const struct chan_req *rq, const uint8_t *token,
     size_t token_len)
@@ -456,8 +463,18 @@ build_pdu(struct chan *c, const struct chan_req *rq, const uint8_t *token,
 		goto fail;
 	coap_delete_optlist(opts);
 	opts = NULL;
-	if (rq->body != NULL && !coap_add_data(pdu, rq->body_len, rq->body))
-		goto fail;
+	/* A body larger than a datagram goes out with Block1 (RFC 7959);
+	 * libcoap sends the blocks from its own copy, freed when done. */
+	if (rq->body != NULL) {
+		uint8_t	*copy;
+
+		if ((copy = malloc(rq->body_len)) == NULL)
+			goto fail;
+		memcpy(copy, rq->body, rq->body_len);
+		if (!coap_add_data_large_request(c->session, pdu,
+		    rq->body_len, copy, release_body, copy))
+			goto fail;
+	}
 	return pdu;
 fail:
 	coap_delete_optlist(opts);
@@ -532,6 +549,13 @@ chan_request(struct chan *c, const struct chan_req *rq,
 		 * reliable and has no message types (RFC 8323) */
 		if (rq->retry && !rq->confirmable && !c->tcp &&
 		    now_s() >= next_retry) {
+			/* a Block1 transfer still running under the old
+			 * token would collide with a new one */
+			if (rq->body_len > BLOCK1_ABOVE) {
+				coap_session_new_token(c->session,
+				    &c->token_len, c->token);
+				queue_flush(c);
+			}
 			if ((rv = send_req(c, rq, err, errlen)) < 0)
 				return rv;
 			retry_ms *= 2;

@@ -73,6 +73,16 @@ check "default mid is the time since 2024 ($mid)" \
 dc -s $S $C1 request --target 198.18.0.1,2001:db8::1 --port 80 --mid 100 --lifetime 60
 check "refresh answered 2.04" test $RC -eq 0 -a "$(head -1 "$T/out")" = "2.04 Changed"
 
+# --- bodies larger than a datagram: Block1 out, Block2 back --------------
+many=$(i=1; while [ $i -le 200 ]; do printf '2001:db8:6401::%x/128,' $i;
+	i=$((i + 1)); done)
+dc -s $S $C1 request --target "${many%,}" --mid 400
+check "request with 200 targets: Block1 transfer, 2.01" sh -c \
+	"test $RC -eq 0 && grep -q 'c:PUT .*Uri-Path:mid=400, .*Block1:1/M/' '$T/srv.log'"
+dc -s $S $C1 --json get --mid 400
+check "get of it: Block2 reassembled, all 200 targets" sh -c \
+	"test $RC -eq 0 && test \$(grep -o '2001:db8:6401::[0-9a-f]*/128' '$T/out' | sort -u | wc -l) -eq 200 && grep -q 'c:2.05 .*Block2:1/M/' '$T/srv.log'"
+
 # --- PSK: another identity, so another cuid: 4.04 -> exit 3 ---------------
 dc -s $S --psk-identity client-psk --psk-key "$PSKHEX" get --mid 100
 check "PSK handshake; unknown resource 4.04 gives exit 3" \
