@@ -239,16 +239,20 @@ rs_next(const struct lysc_node *last, const struct lysc_node *parent)
 
 /*
  * Whether JSON member `name` in an object whose schema module is ctxmod
- * denotes schema node s (RFC 7951 §4: a member is qualified when its
- * module differs from its parent's; a qualified name is always fine).
+ * denotes schema node s. RFC 7951 §4: a member is qualified exactly when
+ * its module differs from its parent's. Directly under the wire wrapper
+ * (top) both forms pass: the wrapper is a case, so in YANG terms its
+ * children are top-level and qualified, while the RFC examples write
+ * them plain.
  */
 static bool
 rs_match(const char *name, const struct lysc_node *s,
-    const struct lys_module *ctxmod)
+    const struct lys_module *ctxmod, bool top)
 {
 	size_t	ml = strlen(s->module->name);
 
-	if (strncmp(name, s->module->name, ml) == 0 && name[ml] == ':')
+	if ((top || s->module != ctxmod) &&
+	    strncmp(name, s->module->name, ml) == 0 && name[ml] == ':')
 		return strcmp(name + ml + 1, s->name) == 0;
 	return s->module == ctxmod && strcmp(name, s->name) == 0;
 }
@@ -338,7 +342,7 @@ rs_object(struct reshape *rs, const json_t *in, const struct lysc_node *parent,
 		found = false;
 		for (s = rs_next(NULL, parent); s && !found;
 		    s = rs_next(s, parent))
-			found = rs_match(name, s, ctxmod) && (wcase == NULL ||
+			found = rs_match(name, s, ctxmod, parent == NULL) && (wcase == NULL ||
 			    (rs_case(s) && strcmp(rs_case(s), wcase) == 0));
 		if (!found)
 			return rs_fail(rs, "unknown member \"%.64s\" in %s",
@@ -349,7 +353,7 @@ rs_object(struct reshape *rs, const json_t *in, const struct lysc_node *parent,
 	for (s = rs_next(NULL, parent); s; s = rs_next(s, parent)) {
 		v = NULL;
 		json_object_foreach((json_t *)(uintptr_t)in, name, v)
-			if (rs_match(name, s, ctxmod))
+			if (rs_match(name, s, ctxmod, parent == NULL))
 				break;
 		if (v == NULL || name == NULL)
 			continue;

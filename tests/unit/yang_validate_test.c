@@ -169,6 +169,12 @@ t_invalid_bodies(void)
 	    "unknown member \"bogus\" in scope");
 	invalid("{\"" SC "mitigation-scope\":{\"scope\":[1]}}",
 	    "not an object");
+	/* RFC 7951 §4: qualified only where the module changes */
+	invalid("{\"" SC "mitigation-scope\":{\"scope\":[{\"" SC
+	    "mid\":1}]}}", "unknown member \"" SC "mid\"");
+	invalid("{\"" SC "mitigation-scope\":{\"scope\":[{\"acl-list\":"
+	    "[]}]}}", "unknown member \"acl-list\"");
+	valid("{\"" SC "mitigation-scope\":{\"" SC "scope\":[{\"mid\":1}]}}");
 	/* libyang's verdicts */
 	invalid("{\"" SC "mitigation-scope\":{\"scope\":[{\"target-prefix\":"
 	    "[\"2001:db8::/129\"]}]}}", "target-prefix");
