@@ -1044,14 +1044,28 @@ client_stmt(struct parser *p, const struct stmt *st, int kw)
 	}
 }
 
+static int
+kv_append(struct kv_conf *kv, size_t *used, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (*used + n >= sizeof(kv->value))
+		return -E2BIG;
+	memcpy(kv->value + *used, s, n + 1);
+	*used += n;
+	return 0;
+}
+
 /* A line of xdp/bgp/mitigation: first word = key, the rest = value. */
 static int
 opaque_stmt(struct parser *p, const struct stmt *st)
 {
 	struct dotsd_conf *c = p->conf;
 	struct kv_conf *kv, *nkv;
-	size_t	 used = 0, n;
-	int	 i;
+	const char *q;
+	char	 esc[3];
+	size_t	 used = 0;
+	int	 i, r = 0;
 
 	if (st->tok[0].quoted)
 		return perr(p, st->line, "keyword expected, not a string");
@@ -1068,16 +1082,33 @@ opaque_stmt(struct parser *p, const struct stmt *st)
 	strcpy(kv->section, p->section);
 	strcpy(kv->key, st->tok[0].s);
 	kv->line = st->line;
-	/* Words joined by one blank; quoted ones keep their quotes. */
+	/*
+	 * Words joined by one blank; quoted ones keep their quotes (and
+	 * escapes), so that the value prints back as it was written.
+	 */
 	for (i = 1; i < st->ntok; i++) {
-		n = strlen(st->tok[i].s) + (st->tok[i].quoted ? 2 : 0) + 1;
-		if (used + n >= sizeof(kv->value))
-			return perr(p, st->line, "value too long");
-		used += (size_t)snprintf(kv->value + used,
-		    sizeof(kv->value) - used, "%s%s%s%s", i > 1 ? " " : "",
-		    st->tok[i].quoted ? "\"" : "", st->tok[i].s,
-		    st->tok[i].quoted ? "\"" : "");
+		if (i > 1 && (r = kv_append(kv, &used, " ")) != 0)
+			break;
+		if (!st->tok[i].quoted) {
+			if ((r = kv_append(kv, &used, st->tok[i].s)) != 0)
+				break;
+			continue;
+		}
+		r = kv_append(kv, &used, "\"");
+		for (q = st->tok[i].s; r == 0 && *q != '\0'; q++) {
+			esc[0] = '\\';
+			esc[1] = *q;
+			esc[2] = '\0';
+			r = kv_append(kv, &used, *q == '"' || *q == '\\' ?
+			    esc : esc + 1);
+		}
+		if (r == 0)
+			r = kv_append(kv, &used, "\"");
+		if (r != 0)
+			break;
 	}
+	if (r != 0)
+		return perr(p, st->line, "value too long");
 	c->nkv++;
 	return 0;
 }

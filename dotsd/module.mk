@@ -41,6 +41,10 @@ $(OUT)/tests/dotsd_conf_golden: $(OUT)/tests/unit/dotsd_conf_golden.o \
 		$(OUT)/dotsd/authz.o $(LIB_OBJS)
 update-golden:: $(OUT)/tests/dotsd_conf_golden
 	$(Q)OUT=$(OUT) ./tests/update-golden.sh
+# The parser on arbitrary text, and print -> parse -> print stability.
+FUZZERS		+= $(OUT)/fuzz/dotsd_conf_fuzz
+$(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c dotsd/conf.c \
+		dotsd/printconf.c dotsd/authz.c
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
