@@ -85,6 +85,10 @@ exchange(struct run *rn, const struct chan_req *rq, json_t *body,
 	char			 err[ERRLEN];
 	int			 rv;
 
+	if (keep != NULL) {
+		memset(keep, 0, sizeof(*keep));
+		keep->max_age = -1;
+	}
 	if (body != NULL) {
 		if (encode(rn->o, body, &cbor, &len) < 0)
 			return EXIT_USAGE;
