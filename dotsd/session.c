@@ -36,6 +36,7 @@ struct cstate {
 
 static const struct dotsd_conf *conf;
 static struct cstate *cstates;
+static int loading;		/* replaying store.c: no write-back */
 
 /* RFC 9132 §4.5.2 parameters, in YANG order. */
 static const struct param {
@@ -173,7 +174,7 @@ cfg_load_cb(const char *client, uint32_t sid, const char *text, void *arg)
 int
 sesscfg_init(const struct dotsd_conf *c)
 {
-	int i;
+	int i, r;
 
 	conf = c;
 	cstates = calloc(c->nclients > 0 ? (size_t)c->nclients : 1,
@@ -185,7 +186,10 @@ sesscfg_init(const struct dotsd_conf *c)
 		cstates[i].set[1] = c->mitigating;
 	}
 	/* Negotiated configurations survive restarts (store.c). */
-	return store_cfg_load(cfg_load_cb, NULL);
+	loading = 1;
+	r = store_cfg_load(cfg_load_cb, NULL);
+	loading = 0;
+	return r;
 }
 
 void
@@ -443,6 +447,8 @@ sesscfg_put(const struct client_conf *c, int has_sid, uint32_t sid,
 	cs->set[0] = set[0];
 	cs->set[1] = set[1];
 	r->code = created ? 201 : 204;
+	if (loading)
+		return;
 
 	/* Acknowledged state is durable (store.h); a failure is logged. */
 	cur = cfg_current(cs);

@@ -15,10 +15,22 @@ ok()   { echo "ok $NAME: $1"; }
 fail() { echo "FAIL $NAME: $1"; FAILED=1; }
 skip() { echo "skip $NAME: $1"; }
 
-sig_cleanup() {
-	[ -n "$DOTSD_PID" ] && kill "$DOTSD_PID" 2>/dev/null && \
-		wait "$DOTSD_PID" 2>/dev/null
+# sig_kill: SIGTERM, then SIGKILL if dotsd has not exited within 5 s.
+sig_kill() {
+	[ -n "$DOTSD_PID" ] || return 0
+	kill "$DOTSD_PID" 2>/dev/null
+	i=0
+	while kill -0 "$DOTSD_PID" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$DOTSD_PID" 2>/dev/null
+	wait "$DOTSD_PID" 2>/dev/null
 	DOTSD_PID=
+}
+
+sig_cleanup() {
+	sig_kill
 	[ -n "$T" ] && [ -z "${KEEP:-}" ] && rm -rf "$T"
 }
 
@@ -111,4 +123,34 @@ url() {
 	*) h=$2 ;;
 	esac
 	echo "$s://$h:$PORT/.well-known/dots/$3"
+}
+
+# cbor2json FILE: the wire JSON of a CBOR body (shared reference mapper).
+DOTS_CBOR=$SRC/../shared/reference/tools/dots_cbor.py
+[ -f "$DOTS_CBOR" ] || DOTS_CBOR=/work/shared/reference/tools/dots_cbor.py
+cbor2json() {
+	python3 "$DOTS_CBOR" decode "$(python3 -c 'import sys
+print(open(sys.argv[1], "rb").read().hex())' "$1")" 2>/dev/null
+}
+
+# jget FILE EXPR: a python expression over the decoded body j
+jget() {
+	cbor2json "$1" | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print(eval(sys.argv[1]))' "$2" 2>/dev/null
+}
+
+# errbody: coap-client writes 4.xx/5.xx payloads only to its log; put the
+# binary body of the last such response into $T/body.
+errbody() {
+	python3 - "$T/out.log" "$T/body" <<'PY'
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().splitlines()
+body = b""
+for i, l in enumerate(lines):
+    if re.search(r" c:[45]\.\d\d ", l) and i + 1 < len(lines):
+        m = re.match(r"<<([0-9a-fA-F]+)>>", lines[i + 1])
+        body = bytes.fromhex(m.group(1)) if m else body
+open(sys.argv[2], "wb").write(body)
+PY
 }

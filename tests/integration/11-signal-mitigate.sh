@@ -1,0 +1,118 @@
+#!/bin/sh
+# /.well-known/dots/mitigate (RFC 9132 §4.4) over the signal channel, driven
+# by coap-client-openssl: PUT 2.01/2.04, GET 2.05 (ETag, Block2), Observe
+# notifications (NON), DELETE 2.02, cuid collision between clients 4.09,
+# two clients with overlapping scopes, CON answered piggy-backed.
+NAME=11-signal-mitigate
+. "$(dirname "$0")/lib-signal.sh"
+sig_setup
+sig_conf </dev/null
+sig_start
+FAILED=
+
+hexbody s01-put-mitigate-req "$T/s01.cbor"
+# json2cbor NAME JSON: a request body built with the reference mapper
+json2cbor() {
+	echo "$2" >"$T/$1.json"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+		"$(python3 "$DOTS_CBOR" encode "$T/$1.json")" >"$T/$1.cbor"
+}
+scope() {
+	echo "{\"ietf-dots-signal-channel:mitigation-scope\": {\"scope\": [{\"target-prefix\": [\"$1\"], \"lifetime\": 600}]}}"
+}
+json2cbor net1 "$(scope 198.18.1.0/24)"
+json2cbor net2 "$(scope 198.18.2.0/24)"
+MS='j["ietf-dots-signal-channel:mitigation-scope"]["scope"]'
+U1=$(url dtls 127.0.0.1 mitigate/cuid=cuid-one)
+
+r=$(coap client1 "$U1/mid=123" -m put -t 271 -N -f "$T/s01.cbor")
+[ "$r" = 2.01 ] && [ "$(jget "$T/body" "$MS[0]['mid']")" = 123 ] &&
+	grep -q "t:NON c:2.01" "$T/out.log" &&
+	ok "PUT s01 (NON): 2.01 NON with mid 123" || fail "PUT s01: $r"
+grep -q "c:2.01.*Content-Format:application/dots+cbor" "$T/out.log" &&
+	ok "2.01 body is application/dots+cbor" ||
+	fail "2.01 without Content-Format 271"
+r=$(coap client1 "$U1/mid=123" -m put -t 271 -N -f "$T/s01.cbor")
+[ "$r" = 2.04 ] && ok "refresh PUT: 2.04" || fail "refresh PUT: $r"
+
+r=$(coap client1 "$U1" -N)
+[ "$r" = 2.05 ] && [ "$(jget "$T/body" "$MS[0]['mid']")" = 123 ] &&
+	ok "GET all: 2.05 showing mid 123" || fail "GET all: $r"
+grep -q "c:2.05.*ETag:" "$T/out.log" && ok "GET 2.05 carries an ETag" ||
+	fail "GET 2.05 without ETag"
+r=$(coap client1 "$U1/mid=123" -N -b 16)
+n=$(grep -c "c:2.05.*Block2:" "$T/out.log")
+[ "$r" = 2.05 ] && [ "$n" -gt 2 ] &&
+	[ "$(jget "$T/body" "$MS[0]['mid']")" = 123 ] &&
+	ok "GET with 16-byte blocks: Block2 reassembles ($n blocks)" ||
+	fail "Block2 GET: $r, $n blocks"
+r=$(coap client1 "$U1/mid=999" -N)
+[ "$r" = 4.04 ] && ok "GET unknown mid: 4.04" || fail "GET unknown mid: $r"
+
+# CON request: answer piggy-backed in the ACK.
+r=$(coap client1 "$U1/mid=124" -m put -t 271 -f "$T/net1.cbor")
+[ "$r" = 2.01 ] && grep -q "t:ACK c:2.01" "$T/out.log" &&
+	ok "CON PUT answered piggy-backed (ACK 2.01)" || fail "CON PUT: $r"
+
+# Observe: register, change the state from another session, count the
+# NON notifications that reach the observer.
+timeout 20 coap-client-openssl -v 7 -B 6 -s 5 -N -c "$T/c/client1.pem" \
+	-j "$T/c/client1.key" -C "$T/c/ca.pem" -o "$T/obs.body" "$U1" \
+	>"$T/obs.log" 2>&1 &
+OBS=$!
+sleep 1.5
+r=$(coap client1 "$U1/mid=125" -m put -t 271 -N -f "$T/net2.cbor")
+sleep 0.5
+r2=$(coap client1 "$U1/mid=125" -m delete -N)
+wait $OBS
+n=$(grep -c "t:NON c:2.05 .*Observe:" "$T/obs.log")
+[ "$r" = 2.01 ] && [ "$r2" = 2.02 ] && [ "$n" -ge 2 ] &&
+	ok "Observe: registration + $((n - 1)) NON notifications" ||
+	fail "Observe: PUT $r DELETE $r2, $n Observe responses"
+
+r=$(coap client1 "$U1/mid=123" -m delete -N)
+[ "$r" = 2.02 ] && [ ! -s "$T/body" ] && ok "DELETE: 2.02, no payload" ||
+	fail "DELETE: $r"
+r=$(coap client1 "$U1/mid=4242" -m delete -N)
+[ "$r" = 2.02 ] && ok "DELETE unknown mid: 2.02" ||
+	fail "DELETE unknown mid: $r"
+r=$(coap client1 "$U1" -m delete -N)
+[ "$r" = 4.00 ] && ok "DELETE without mid: 4.00" ||
+	fail "DELETE without mid: $r"
+
+# Another client re-using client1's cuid: 4.09, cuid-collision only.
+r=$(coap client2 "$U1/mid=1" -m put -t 271 -N -f "$T/net1.cbor")
+errbody
+cause=$(jget "$T/body" "$MS[0]['conflict-information']['conflict-cause']")
+[ "$r" = 4.09 ] && [ "$cause" = cuid-collision ] &&
+	ok "cuid collision between clients: 4.09 cuid-collision" ||
+	fail "cuid collision: $r ($cause)"
+
+# Overlapping scopes of two clients: each keeps its own request and sees
+# only its own mitigations (withdrawn ones stay visible while
+# active-but-terminating, RFC 9132 §4.4.4).
+U2=$(url tls 127.0.0.1 mitigate/cuid=cuid-two)
+r=$(coap client2 "$U2/mid=7" -m put -t 271 -f "$T/net1.cbor")
+case $r in
+2.01|4.09) ok "overlapping scope of a second client: $r" ;;
+*) fail "overlapping scope of a second client: $r" ;;
+esac
+r=$(coap client2 "$U2")
+mids=$(jget "$T/body" "sorted(s['mid'] for s in $MS)")
+r1=$(coap client1 "$U1")
+mids1=$(jget "$T/body" "sorted(s['mid'] for s in $MS)")
+{ [ "$r" = 2.05 ] && [ "$mids" = "[7]" ] || [ "$r" = 4.04 ]; } &&
+	[ "$r1" = 2.05 ] && [ "$mids1" = "[123, 124, 125]" ] &&
+	ok "each client sees only its own mitigations" ||
+	fail "views: client2 $r $mids, client1 $r1 $mids1"
+
+# A target outside client1's domain is refused.
+json2cbor far "$(scope 203.0.113.0/24)"
+r=$(coap client1 "$U1/mid=300" -m put -t 271 -N -f "$T/far.cbor")
+case $r in
+4.00|4.01) ok "target outside the client's domain: $r" ;;
+*) fail "target outside the client's domain: $r" ;;
+esac
+
+sig_alive && ok "dotsd still running" || fail "dotsd died"
+[ -z "$FAILED" ]
