@@ -205,43 +205,64 @@ static int
 lex_open(struct lexer *lx, const char *file, char *why, size_t whylen)
 {
 	FILE	*f;
-	size_t	 n;
+	char	*nbuf;
+	size_t	 cap = 0, n;
+	int	 err = 0;
 
 	memset(lx, 0, sizeof(*lx));
 	lx->file = file;
 	lx->line = 1;
 	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		return -errno;
+		err = -errno;
+		snprintf(why, whylen, "%s", strerror(-err));
+		return err;
 	}
-	lx->buf = malloc(CONF_MAX_FILE + 1);
-	lx->store = malloc(CONF_MAX_FILE + 1);
-	if (lx->buf == NULL || lx->store == NULL) {
-		fclose(f);
-		free(lx->buf);
-		free(lx->store);
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
+	/* Grow as needed: the file may be a pipe with no size. */
+	for (;;) {
+		if (cap - lx->len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			if ((nbuf = realloc(lx->buf, cap + 1)) == NULL) {
+				snprintf(why, whylen, "out of memory");
+				err = -ENOMEM;
+				goto out;
+			}
+			lx->buf = nbuf;
+		}
+		n = fread(lx->buf + lx->len, 1, cap - lx->len, f);
+		lx->len += n;
+		if (lx->len > CONF_MAX_FILE) {
+			snprintf(why, whylen, "file larger than %d bytes",
+			    CONF_MAX_FILE);
+			err = -EINVAL;
+			goto out;
+		}
+		if (n == 0)
+			break;
 	}
-	n = fread(lx->buf, 1, CONF_MAX_FILE + 1, f);
-	if (ferror(f) || n > CONF_MAX_FILE) {
-		snprintf(why, whylen, ferror(f) ? "read error" :
-		    "file larger than %d bytes", CONF_MAX_FILE);
-		fclose(f);
-		free(lx->buf);
-		free(lx->store);
-		return -EINVAL;
+	if (ferror(f)) {
+		snprintf(why, whylen, "read error");
+		err = -EIO;
+		goto out;
 	}
-	fclose(f);
-	lx->buf[n] = '\0';
-	lx->len = n;
-	if (memchr(lx->buf, '\0', n) != NULL) {
+	lx->buf[lx->len] = '\0';
+	if (memchr(lx->buf, '\0', lx->len) != NULL) {
 		snprintf(why, whylen, "NUL byte in file");
+		err = -EINVAL;
+		goto out;
+	}
+	/* Token texts and their NULs never outgrow the source text. */
+	if ((lx->store = malloc(lx->len + 1)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		err = -ENOMEM;
+	}
+out:
+	fclose(f);
+	if (err != 0) {
 		free(lx->buf);
 		free(lx->store);
-		return -EINVAL;
+		lx->buf = lx->store = NULL;
 	}
-	return 0;
+	return err;
 }
 
 static void
