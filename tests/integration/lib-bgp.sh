@@ -183,3 +183,47 @@ check() {
 		fail "$c_name" "timed out waiting for: $*"
 	fi
 }
+
+# --- BIRD 2 --------------------------------------------------------------
+
+# bird_start CONF: BIRD in the peer namespace, its own socket and pid.
+bird_start() {
+	ip netns exec "$NSP" bird -f -c "$1" -s "$T/bird.ctl" \
+		-P "$T/bird.pid" >>"$T/bird.out" 2>&1 &
+	BIRD_PID=$!
+	PIDS="$PIDS $BIRD_PID"
+	wait_for 10 birdc show status
+}
+
+bird_stop() {
+	kill "$BIRD_PID" 2>/dev/null
+	wait "$BIRD_PID" 2>/dev/null
+}
+
+birdc() {
+	ip netns exec "$NSP" birdc -s "$T/bird.ctl" "$@"
+}
+
+# bird_established PROTO
+bird_established() {
+	birdc show protocols "$1" | grep -q Established
+}
+
+# bird_route TABLE ROUTE-ERE ATTR-ERE: a route whose first line matches
+# ROUTE-ERE has an attribute line matching ATTR-ERE ("all" output).
+bird_route() {
+	birdc show route table "$1" all | awk -v r="$2" -v a="$3" '
+		/^[^ \t]/ && !/^BIRD|^Table/ { in_r = ($0 ~ r) }
+		/^[ \t]/ && in_r && $0 ~ a { found = 1 }
+		END { exit !found }'
+}
+
+# bird_count TABLE PROTO: routes of the table learnt from PROTO.
+bird_count() {
+	birdc show route table "$1" protocol "$2" count |
+		sed -n 's/^\([0-9]*\) of [0-9]* routes.*/\1/p'
+}
+
+bird_count_is() {
+	[ "$(bird_count "$1" "$2")" = "$3" ]
+}
