@@ -75,10 +75,10 @@ $(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
 		yang/codec.c $(LIB_SRCS) dotsd/mitreq.h dotsd/store.h
 # end mitigation requests + store
 
-# signal channel + main (owner: transport/sessions). The dotsd link rule
-# joins into PROGS once every part it links has landed.
+# signal channel + main (owner: transport/sessions).
 DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/session.c
 DOTSD_SIG_OBJS	:= $(DOTSD_SIG_SRCS:%.c=$(OUT)/%.o)
+PROGS		+= $(OUT)/bin/dotsd
 $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
 		$(DOTSD_CONF_OBJS) $(YANG_OBJS) $(MITIGATE_OBJS) $(XDP_OBJS) \
 		$(BGP_OBJS) $(LIB_OBJS)

@@ -78,7 +78,7 @@ sig_start() {
 	DOTSD_PID=$!
 	i=0
 	while [ $i -lt 50 ]; do
-		grep -q "listening on tls ::1" "$T/dotsd.log" 2>/dev/null &&
+		grep -q " started$" "$T/dotsd.log" 2>/dev/null &&
 			return 0
 		kill -0 "$DOTSD_PID" 2>/dev/null || break
 		sleep 0.1
@@ -130,7 +130,7 @@ DOTS_CBOR=$SRC/../shared/reference/tools/dots_cbor.py
 [ -f "$DOTS_CBOR" ] || DOTS_CBOR=/work/shared/reference/tools/dots_cbor.py
 cbor2json() {
 	python3 "$DOTS_CBOR" decode "$(python3 -c 'import sys
-print(open(sys.argv[1], "rb").read().hex())' "$1")" 2>/dev/null
+print(open(sys.argv[1], "rb").read().hex())' "$1" 2>/dev/null)" 2>/dev/null
 }
 
 # jget FILE EXPR: a python expression over the decoded body j
