@@ -1398,21 +1398,51 @@ check_credentials(struct parser *p)
 	return 0;
 }
 
+/*
+ * No "listen": DTLS and TLS on ::, port 4646. libcoap binds :: dual-stack
+ * (IPV6_V6ONLY off), so this takes IPv4 too; a second TLS listener on
+ * 0.0.0.0 and the same port would fail with EADDRINUSE.
+ */
 static void
 default_listeners(struct dotsd_conf *c)
 {
-	static const char *const addrs[] = { "::", "0.0.0.0" };
 	struct listen_conf *l;
-	int	i, proto;
+	int	proto;
 
-	for (proto = LISTEN_DTLS; proto <= LISTEN_TLS; proto++)
-		for (i = 0; i < 2; i++) {
-			l = &c->listen[c->nlisten++];
-			l->proto = (uint8_t)proto;
-			strcpy(l->addr, addrs[i]);
-			l->port = DOTS_PORT;
-			l->line = 0;
+	for (proto = LISTEN_DTLS; proto <= LISTEN_TLS; proto++) {
+		l = &c->listen[c->nlisten++];
+		l->proto = (uint8_t)proto;
+		strcpy(l->addr, "::");
+		l->port = DOTS_PORT;
+		l->line = 0;
+	}
+}
+
+/* TLS on 0.0.0.0 and on :: with one port cannot both bind (see above). */
+static int
+check_listeners(struct parser *p)
+{
+	const struct listen_conf *a, *b;
+	int	i, j;
+
+	for (i = 0; i < p->conf->nlisten; i++) {
+		a = &p->conf->listen[i];
+		if (a->proto != LISTEN_TLS || (strcmp(a->addr, "::") != 0 &&
+		    strcmp(a->addr, "0.0.0.0") != 0))
+			continue;
+		for (j = 0; j < i; j++) {
+			b = &p->conf->listen[j];
+			if (b->proto == LISTEN_TLS && b->port == a->port &&
+			    strcmp(b->addr, a->addr) != 0 &&
+			    (strcmp(b->addr, "::") == 0 ||
+			    strcmp(b->addr, "0.0.0.0") == 0))
+				return perr(p, a->line, "tls on %s and %s "
+				    "port %u: \"::\" takes IPv4 as well, "
+				    "listen on one of them", b->addr, a->addr,
+				    a->port);
 		}
+	}
+	return 0;
 }
 
 int
@@ -1443,6 +1473,8 @@ conf_parse(const char *path, struct dotsd_conf **out, char *err, size_t errlen)
 	p.errlen = errlen;
 	p.ctx = CTX_TOP;
 	r = parse_file(&p, c->path, 0);
+	if (r == 0)
+		r = check_listeners(&p);
 	if (r == 0)
 		r = check_clients(&p);
 	if (r == 0)

@@ -51,12 +51,14 @@ t_defaults(void)
 	char	err[256];
 
 	T_EQ(parse_text(CERTS, &c, err, sizeof(err)), 0);
-	T_EQ(c->nlisten, 4);
+	/* :: is bound dual-stack: it takes IPv4 as well */
+	T_EQ(c->nlisten, 2);
 	T_EQ(c->listen[0].proto, LISTEN_DTLS);
 	T_STREQ(c->listen[0].addr, "::");
 	T_EQ(c->listen[0].port, 4646);
-	T_STREQ(c->listen[1].addr, "0.0.0.0");
-	T_EQ(c->listen[2].proto, LISTEN_TLS);
+	T_EQ(c->listen[1].proto, LISTEN_TLS);
+	T_STREQ(c->listen[1].addr, "::");
+	T_EQ(c->listen[1].port, 4646);
 	T_EQ(c->psk, 0);
 	T_STREQ(c->db, "/var/lib/dotsd/dotsd.db");
 	T_STREQ(c->control, "/run/dotsd.sock");
@@ -322,6 +324,9 @@ static const struct {
 	    "3: usage: listen on ADDR [port N] [dtls|tls]" },
 	{ CERTS "listen on ::\nlisten on :: port 4646 tls\n",
 	    "4: duplicate listener :: port 4646 tls" },
+	{ CERTS "listen on :: tls\nlisten on 0.0.0.0 port 4646\n",
+	    "4: tls on :: and 0.0.0.0 port 4646: \"::\" takes IPv4 as well, "
+	    "listen on one of them" },
 	{ CERTS "psk maybe\n", "3: usage: psk yes|no" },
 	{ CERTS "active-but-terminating 301\n",
 	    "3: active-but-terminating: \"301\" is not a number in 0..300" },
