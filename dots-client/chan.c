@@ -84,19 +84,6 @@ opt_uint(const coap_pdu_t *pdu, uint16_t num, int *present)
 	    coap_opt_length(opt));
 }
 
-/* A diagnostic payload is UTF-8 text (RFC 7252 §5.5.2); keep it to
- * printable bytes so a hostile server cannot drive the terminal. */
-static void
-diag_copy(char *dst, size_t dstlen, const uint8_t *p, size_t len)
-{
-	size_t	i, o = 0;
-
-	for (i = 0; i < len && o + 1 < dstlen; i++)
-		dst[o++] = (p[i] >= 0x20 && p[i] < 0x7f) || p[i] >= 0x80 ?
-		    (char)p[i] : '.';
-	dst[o] = '\0';
-}
-
 /* Fills r from a received PDU. Never fails: a body that does not decode
  * becomes a diagnostic. */
 static void
@@ -129,7 +116,7 @@ resp_from_pdu(struct dc_response *r, const coap_pdu_t *pdu)
 		}
 		return;
 	}
-	diag_copy(r->diag, sizeof(r->diag), data, len);
+	text_sanitize(r->diag, sizeof(r->diag), data, len);
 }
 
 static struct chan *

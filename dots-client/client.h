@@ -194,6 +194,8 @@ const char *attack_status_name(int);
 void	print_response(FILE *, const struct client_opts *,
 	    const struct dc_response *);
 const char *code_text(int code);
+void	text_sanitize(char *dst, size_t dstlen, const uint8_t *src,
+	    size_t len);
 int	exit_for_code(int code);
 
 /* cuid.c */

@@ -2,8 +2,9 @@
  * client_print_fuzz.c: libFuzzer target for what dots-client does with a
  * server's answer: CBOR body -> wire JSON (yang/codec.c) -> human and
  * --json output (dots-client/print.c) and the efficacy scope copy
- * (dots-client/body.c). Any shape of decoded body must print without a
- * crash or a leak. First input byte: command and --json; second: code.
+ * (dots-client/body.c), and raw bytes through text_sanitize (diagnostic
+ * payloads). Any input must print without a crash or a leak. First input
+ * byte: command and --json; second: code.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
+	/* the diagnostic payload path: raw bytes to terminal-safe UTF-8 */
+	text_sanitize(err, 1 + data[0] % sizeof(err), data, size);
+	if (strlen(err) >= sizeof(err))
+		abort();
 	opts_init(&o);
 	o.cmd = cmds[data[0] % (sizeof(cmds) / sizeof(cmds[0]))];
 	o.json = (data[0] & 0x80) != 0;

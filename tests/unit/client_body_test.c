@@ -299,6 +299,61 @@ t_print_errors(void)
 	json_decref(r.body);
 }
 
+/* Server text reaches the terminal only as UTF-8 without controls. */
+static void
+t_sanitize(void)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "plain text", "plain text" },
+		{ "esc\x1b[31mred", "esc.[31mred" },
+		{ "tab\tnl\ndel\x7f", "tab.nl.del." },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "c1 \xc2\x9b csi", "c1 . csi" },	/* U+009B */
+		{ "bad \xff\xfe", "bad .." },
+		{ "overlong \xc0\xaf", "overlong .." },
+		{ "surrogate \xed\xa0\x80", "surrogate ." },
+		{ "cut \xe2\x82", "cut .." },
+	};
+	char	buf[64];
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text_sanitize(buf, sizeof(buf), (const uint8_t *)cases[i].in,
+		    strlen(cases[i].in));
+		if (strcmp(buf, cases[i].out) != 0)
+			T_FAIL("case %zu: got \"%s\"", i, buf);
+	}
+	/* a multi-byte character is not split at the end of the buffer */
+	text_sanitize(buf, 5, (const uint8_t *)"abc\xc3\xa9", 5);
+	T_STREQ(buf, "abc");
+	/* an embedded NUL does not end the copy early */
+	text_sanitize(buf, sizeof(buf), (const uint8_t *)"a\0b", 3);
+	T_STREQ(buf, "a.b");
+}
+
+static void
+t_print_hostile_strings(void)
+{
+	struct client_opts	 o;
+	struct dc_response	 r = { .code = 205, .max_age = -1 };
+	char			*out;
+
+	opts_init(&o);
+	o.cmd = CMD_GET;
+	r.body = load("{\"ietf-dots-signal-channel:mitigation-scope\":"
+	    "{\"scope\":[{\"mid\":1,\"target-fqdn\":[\"a\\u001b]0;pwned\\u0007\"],"
+	    "\"status\":\"x\\u009by\"}]}}");
+	out = render(&o, &r);
+	T_ASSERT(strchr(out, 0x1b) == NULL && strchr(out, 0x07) == NULL);
+	T_ASSERT(strstr(out, "  fqdn a.]0;pwned.\n") != NULL);
+	T_ASSERT(strstr(out, "mid 1: x.y,") != NULL);
+	free(out);
+	json_decref(r.body);
+}
+
 static void
 t_exit_codes(void)
 {
@@ -324,6 +379,8 @@ main(void)
 	T_RUN(t_print_get);
 	T_RUN(t_print_json);
 	T_RUN(t_print_errors);
+	T_RUN(t_sanitize);
+	T_RUN(t_print_hostile_strings);
 	T_RUN(t_exit_codes);
 	return t_done();
 }
