@@ -1,6 +1,6 @@
 # tests/: shared harness; each directory's module.mk adds its own tests.
 # Integration scripts are run after the unit tests, in name order.
-INTEGRATION	:= $(sort $(wildcard tests/integration/*.sh))
+INTEGRATION	:= $(sort $(wildcard tests/integration/[0-9]*.sh))
 TESTS		+= $(INTEGRATION)
 
 # Test objects: spelled out so that the link rule below, whose stem is
