@@ -142,16 +142,59 @@ reply_diag(coap_pdu_t *resp, int code, const char *fmt, ...)
 	count_code(code);
 }
 
-static void
-release_buf(coap_session_t *cs, void *buf)
+/* The largest block size exponent whose block fits a message of cs. */
+static unsigned
+block_szx(coap_session_t *cs)
 {
-	(void)cs;
-	free(buf);
+	size_t room = coap_session_max_pdu_size(cs);
+	unsigned szx = 6;	/* 1024 bytes; BERT (7) is not used */
+
+	while (szx > 0 && (16U << szx) + 64 > room)
+		szx--;
+	return szx;
 }
 
 /*
- * Encodes body as application/dots+cbor into resp, Block2 if it does not
- * fit (RFC 7959, libcoap does the blocks). observe >= 0 adds the option.
+ * Adds block num (size 16 << szx) of a representation, with ETag and Size2
+ * (RFC 7959 §2.2, §4). The blocks are cut from the representation of this
+ * moment, so a client sees a changed ETag rather than stale blocks.
+ */
+static void
+add_block(coap_pdu_t *pdu, const uint8_t *buf, size_t len, unsigned num,
+    unsigned szx)
+{
+	uint8_t ob[8];
+	size_t bsize = 16U << szx;
+	unsigned more = (size_t)(num + 1) * bsize < len;
+
+	coap_add_option(pdu, COAP_OPTION_ETAG,
+	    coap_encode_var_safe8(ob, sizeof(ob), etag_of(buf, len)), ob);
+	coap_add_option(pdu, COAP_OPTION_BLOCK2,
+	    coap_encode_var_safe(ob, sizeof(ob), num << 4 | more << 3 | szx),
+	    ob);
+	coap_add_option(pdu, COAP_OPTION_SIZE2,
+	    coap_encode_var_safe(ob, sizeof(ob), (unsigned)len), ob);
+	coap_add_block(pdu, len, buf, num, (unsigned char)szx);
+}
+
+/*
+ * A representation too large for one message goes out as its first
+ * block; the client GETs the rest (RFC 7959 §2.6, RFC 9132 §4.4.2.1).
+ */
+static void
+add_payload(coap_session_t *cs, coap_pdu_t *pdu, const uint8_t *buf,
+    size_t len)
+{
+	if (len + 64 <= coap_session_max_pdu_size(cs))
+		coap_add_data(pdu, len, buf);
+	else
+		add_block(pdu, buf, len, 0, block_szx(cs));
+}
+
+/*
+ * Encodes body as application/dots+cbor into resp; Block2 when asked for
+ * or when it does not fit. observe >= 0 adds the option. 2.05 bodies are
+ * dynamic and carry an ETag (RFC 9132 §4.4.2).
  */
 static void
 reply_body(coap_session_t *cs, const coap_pdu_t *req, coap_pdu_t *resp,
@@ -159,37 +202,54 @@ reply_body(coap_session_t *cs, const coap_pdu_t *req, coap_pdu_t *resp,
     int64_t observe)
 {
 	char diag[CODEC_DIAG_LEN];
-	uint8_t *buf = NULL, ob[4], eb[8];
-	uint64_t etag = 0;
+	uint8_t *buf = NULL, ob[8];
+	coap_block_b_t blk;
 	size_t len = 0;
+	unsigned szx;
 
+	(void)query;
 	if (codec_cbor_encode(body, &buf, &len, diag, sizeof(diag)) != 0) {
 		log_warnx("cannot encode %d reply: %s", code, diag);
 		reply_diag(resp, 500, "cannot encode reply: %s", diag);
 		return;
 	}
+	memset(&blk, 0, sizeof(blk));
+	if (code == 205 && coap_get_block_b(cs, req, COAP_OPTION_BLOCK2,
+	    &blk)) {
+		szx = blk.szx > 6 ? 6 : blk.szx;
+		if (szx > block_szx(cs))
+			szx = block_szx(cs);
+		/* RFC 7959 §2.2: a block past the end is an error. */
+		if (blk.num > 0 && ((size_t)blk.num << (szx + 4)) >= len) {
+			free(buf);
+			reply_diag(resp, 402, "Block2 %u beyond the %zu-byte "
+			    "representation", blk.num, len);
+			return;
+		}
+	} else
+		szx = block_szx(cs);
 	coap_pdu_set_code(resp, coap_code(code));
-	if (code == 205)
-		etag = etag_of(buf, len);
-	/*
-	 * libcoap 4.3.1 adds the ETag only to Block2 transfers; dynamic
-	 * data carries one in any case (RFC 9132 §4.4.2).
-	 */
-	if (etag != 0 && len + 64 <= coap_session_max_pdu_size(cs)) {
-		coap_add_option(resp, COAP_OPTION_ETAG,
-		    coap_encode_var_safe8(eb, sizeof(eb), etag), eb);
-		etag = 0;
-	}
-	if (observe >= 0)
+	/* RFC 7641 §4.4: only the first block carries Observe. */
+	if (observe >= 0 && blk.num == 0)
 		coap_add_option(resp, COAP_OPTION_OBSERVE,
 		    coap_encode_var_safe(ob, sizeof(ob),
 		    (unsigned)observe & 0xffffff), ob);
-	if (!coap_add_data_large_response(res_dots, cs, req, resp, query,
-	    CF_DOTS_CBOR, max_age, etag, len, buf, release_buf, buf)) {
-		free(buf);
-		coap_pdu_set_code(resp, coap_code(500));
-		code = 500;
+	coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT,
+	    coap_encode_var_safe(ob, sizeof(ob), CF_DOTS_CBOR), ob);
+	if (max_age >= 0)
+		coap_add_option(resp, COAP_OPTION_MAXAGE,
+		    coap_encode_var_safe(ob, sizeof(ob), (unsigned)max_age), ob);
+	if (code == 205 && (blk.defined || len + 64 >
+	    coap_session_max_pdu_size(cs)))
+		add_block(resp, buf, len, blk.num, szx);
+	else {
+		if (code == 205)
+			coap_add_option(resp, COAP_OPTION_ETAG,
+			    coap_encode_var_safe8(ob, sizeof(ob),
+			    etag_of(buf, len)), ob);
+		coap_add_data(resp, len, buf);
 	}
+	free(buf);
 	count_code(code);
 }
 
@@ -485,14 +545,7 @@ obs_send(struct obs *o, int code, const json_t *body, const char *diag,
 			coap_add_option(pdu, COAP_OPTION_MAXAGE,
 			    coap_encode_var_safe(ob, sizeof(ob),
 			    (unsigned)max_age), ob);
-		/*
-		 * A representation too large for one message is cut: the
-		 * client then GETs it with Block2 (RFC 7959 §2.6, RFC 9132
-		 * §4.4.2.1).
-		 */
-		if (!coap_add_data(pdu, len, buf))
-			log_debug("%s: notification of %zu bytes truncated",
-			    sess_name(o->s), len);
+		add_payload(cs, pdu, buf, len);
 	} else if (diag != NULL && *diag != '\0')
 		coap_add_data(pdu, strlen(diag), (const uint8_t *)diag);
 	if (coap_send(cs, pdu) != COAP_INVALID_MID)
@@ -618,7 +671,7 @@ signal_async_reply(void *pending, struct dots_reply *r)
 			coap_add_option(pdu, COAP_OPTION_MAXAGE,
 			    coap_encode_var_safe(ob, sizeof(ob),
 			    (unsigned)r->max_age), ob);
-		coap_add_data(pdu, len, buf);
+		add_payload(p->cs, pdu, buf, len);
 	} else if (r->diag[0] != '\0' && r->code >= 400)
 		coap_add_data(pdu, strlen(r->diag), (const uint8_t *)r->diag);
 	count_code(r->code);

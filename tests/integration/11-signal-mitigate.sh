@@ -114,5 +114,35 @@ case $r in
 *) fail "target outside the client's domain: $r" ;;
 esac
 
+# A representation larger than a datagram: Block2 in responses and in
+# notifications, each block cut from the current state (same ETag).
+UB=$(url dtls 127.0.0.1 mitigate/cuid=cuid-big)
+for i in $(seq 1 24); do
+	echo "{\"ietf-dots-signal-channel:mitigation-scope\": {\"scope\": [{\"target-prefix\": [\"198.18.$i.0/24\"], \"target-port-range\": [{\"lower-port\": 80}, {\"lower-port\": 443}], \"target-protocol\": [6, 17], \"lifetime\": 600}]}}" >"$T/b.json"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+		"$(python3 "$DOTS_CBOR" encode "$T/b.json")" >"$T/b$i.cbor"
+	coap client1 "$UB/mid=$i" -m put -t 271 -N -f "$T/b$i.cbor" >/dev/null
+done
+r=$(coap client1 "$UB" -N)
+n=$(jget "$T/body" "len($MS)")
+[ "$r" = 2.05 ] && [ "$n" = 24 ] && grep -q "c:2.05 .*Block2:0/M/" "$T/out.log" &&
+	ok "GET of 24 mitigations: Block2 without asking, reassembled" ||
+	fail "large GET: $r, $n mitigations"
+coap-client-openssl -v 7 -B 6 -s 4 -N -c "$T/c/client1.pem" \
+	-j "$T/c/client1.key" -C "$T/c/ca.pem" -o "$T/obs2.body" "$UB" \
+	>"$T/obs2.log" 2>&1 &
+OBS=$!
+sleep 1.5
+coap client1 "$UB/mid=24" -m delete -N >/dev/null
+wait $OBS
+python3 - "$T/obs2.log" <<'PY' && ok "large notification: block 0 + block 1 of the same ETag" || fail "large notification blocks"
+import re, sys
+log = open(sys.argv[1], errors="replace").read()
+n0 = re.findall(r"c:2\.05 \S+ \{01\} \[ ETag:(\w+), Observe:(\d+),.*Block2:0/M/", log)
+n1 = re.findall(r"c:2\.05 \S+ \{[0-9a-f]+\} \[ ETag:(\w+),.*Block2:1/_/", log)
+notif = [e for e, o in n0 if int(o) > 2]
+sys.exit(0 if notif and notif[-1] in n1 else 1)
+PY
+
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 [ -z "$FAILED" ]
