@@ -145,7 +145,7 @@ do_recv(int argc, char **argv)
 	long counts[MAX_PORTS] = { 0 }, total = 0;
 	char buf[2048];
 	double secs = 0, end;
-	int lo, hi, i, n, ch, v6 = 0, size = 8 << 20;
+	int lo, hi, i, n, ch, v6 = 0, size = 64 << 20;
 
 	if (argc < 2)
 		usage();

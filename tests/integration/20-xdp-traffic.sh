@@ -44,7 +44,7 @@ if [ "$sent" = 4000 ] && [ "$d" = 2000 ] && [ "$b" = 324000 ] &&
    [ "$(recv_port 5000)" = 0 ] && [ "$(recv_port 5001)" = 2000 ]; then
 	ok xdp_counters_v6
 else
-	fail xdp_counters_v6 "sent $sent dropped $d bytes $b received $(recv_port 5000)/$(recv_port 5001)"
+	fail xdp_counters_v6 "sent $sent dropped $d bytes $b received $(recv_port 5000)/$(recv_port 5001); $(ip netns exec "$NSB" nstat -az 2>/dev/null | grep -E 'Udp6InErrors|Udp6RcvbufErrors|Ip6InDiscards|Ip6InNoRoutes|Ip6InReceives|Udp6InDatagrams|Udp6NoPorts' | tr -s ' ' | tr '\n' ' ')"
 fi
 
 # the interface goes away and comes back: re-attached by the watcher
@@ -96,13 +96,30 @@ xstop
 
 # flush: no program on the interface, no pins, traffic flows
 xctl flush
+# the kernel releases an unpinned link from a work queue: give it a moment
+i=0
+while ip -n "$NSB" link show xb0 | grep -q xdp && [ $i -lt 20 ]; do
+	i=$((i + 1)); sleep 0.1
+done
 recv_start 5000 -t 2
 sent=$(send_from_a 198.18.0.2 5000 -n 500)
 recv_wait
+# without XDP, veth hands packets to the CPU backlog, which a busy machine
+# may overflow: "flows" means nearly all arrive, none is filtered
 if ! ip -n "$NSB" link show xb0 | grep -q xdp && [ ! -e "$PIN" ] &&
-   [ "$(recv_port 5000)" = 500 ]; then
+   [ "$(recv_port 5000)" -ge 490 ]; then
 	ok xdp_flush
 else
 	fail xdp_flush "$(ip -n "$NSB" link show xb0 | head -2); received $(recv_port 5000)"
 fi
+# mode auto on a driver without native XDP (the namespace's loopback):
+# generic, and logged
+xctl -i lo load-rules /dev/null 2>"$T/auto.err"
+if grep -q 'falling back to generic' "$T/auto.err" &&
+   ip -n "$NSB" link show lo | grep -q 'xdpgeneric'; then
+	ok xdp_auto_fallback_generic
+else
+	fail xdp_auto_fallback_generic "$(cat "$T/auto.err"; ip -n "$NSB" link show lo)"
+fi
+xctl flush
 [ $failures = 0 ]

@@ -466,6 +466,49 @@ t_rate_burst(void)
 	finish();
 }
 
+/*
+ * 100,000 rules, one per /32 of 198.18.0.0/15, in groups of 64: every
+ * one matches its own packets, and the 100,001st does not fit.
+ */
+static void
+t_scale_100k(void)
+{
+	static struct mit_ruleset rs;
+	char err[256], line[128], dst[32];
+	const char *why;
+	uint32_t i, a;
+	struct pk k = { .src = SRC4, .proto = 17, .sport = 1, .dport = 53 };
+
+	start("pass", "100000");
+	for (i = 0; i < 100000; i++) {
+		if (i % MIT_MAX_GROUP_RULES == 0) {
+			memset(&rs, 0, sizeof(rs));
+			rs.group = i / MIT_MAX_GROUP_RULES + 1;
+		}
+		a = 0xc6120000 + i;
+		snprintf(line, sizeof(line), "id %u dst %u.%u.%u.%u/32 "
+		    "dport 53 action drop", i, a >> 24, (a >> 16) & 0xff,
+		    (a >> 8) & 0xff, a & 0xff);
+		T_EQ(rules_parse(line, &rs.rules[rs.nrules++], &why), 0);
+		if (rs.nrules == MIT_MAX_GROUP_RULES || i == 99999)
+			if (xdp_backend.apply(&rs, err, sizeof(err)) != 0)
+				T_FAIL("rule %u: %s", i, err);
+	}
+	for (i = 0; i < 100000; i += 9973) {
+		a = 0xc6120000 + i;
+		snprintf(dst, sizeof(dst), "%u.%u.%u.%u", a >> 24,
+		    (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+		k.dst = dst;
+		k.dport = 53;
+		T_EQ(run(&k, 1), XDP_DROP);
+		k.dport = 54;
+		T_EQ(run(&k, 1), XDP_PASS);
+	}
+	T_EQ(apply_text(999999, "id 1 dst 198.19.255.255/32 action drop"),
+	    -E2BIG);
+	finish();
+}
+
 int
 main(void)
 {
@@ -482,5 +525,6 @@ main(void)
 	T_RUN(t_all_or_nothing);
 	T_RUN(t_adopt);
 	T_RUN(t_rate_burst);
+	T_RUN(t_scale_100k);
 	return t_done();
 }
