@@ -219,13 +219,17 @@ chan_server_heartbeats(const struct chan *c, double *last)
 	return c->server_hbs;
 }
 
+#define MAX_ADDRS	8
+
+/* All addresses of the server (a dual-stack name has several). Returns
+ * how many, or -EHOSTUNREACH with err. */
 static int
-resolve(const struct server_uri *su, coap_address_t *dst, char *err,
-    size_t errlen)
+resolve(const struct server_uri *su, coap_address_t *dst, int max,
+    char *err, size_t errlen)
 {
-	struct addrinfo	 hints, *res;
+	struct addrinfo	 hints, *res, *ai;
 	char		 port[8];
-	int		 rv;
+	int		 rv, n = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -235,11 +239,20 @@ resolve(const struct server_uri *su, coap_address_t *dst, char *err,
 		snprintf(err, errlen, "%s: %s", su->host, gai_strerror(rv));
 		return -EHOSTUNREACH;
 	}
-	coap_address_init(dst);
-	dst->size = res->ai_addrlen;
-	memcpy(&dst->addr.sa, res->ai_addr, res->ai_addrlen);
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(dst[n].addr))
+			continue;
+		coap_address_init(&dst[n]);
+		dst[n].size = ai->ai_addrlen;
+		memcpy(&dst[n].addr.sa, ai->ai_addr, ai->ai_addrlen);
+		n++;
+	}
 	freeaddrinfo(res);
-	return 0;
+	if (n == 0) {
+		snprintf(err, errlen, "%s: no usable address", su->host);
+		return -EHOSTUNREACH;
+	}
+	return n;
 }
 
 /* libcoap logs debug output to stdout by default; stdout is for answers
@@ -264,16 +277,85 @@ step(struct chan *c, int ms)
 	return chan_interrupted ? -EINTR : 0;
 }
 
+static coap_session_t *
+session_new(struct chan *c, const struct client_opts *o,
+    const coap_address_t *dst)
+{
+	coap_proto_t	proto = c->tcp ? COAP_PROTO_TLS : COAP_PROTO_DTLS;
+
+	if (o->cert != NULL) {
+		coap_dtls_pki_t	pki;
+
+		memset(&pki, 0, sizeof(pki));
+		pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+		pki.verify_peer_cert = 1;
+		pki.check_common_ca = 1;
+		pki.cert_chain_validation = 1;
+		pki.cert_chain_verify_depth = 3;
+		pki.client_sni = c->sni;
+		pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+		pki.pki_key.key.pem.public_cert = o->cert;
+		pki.pki_key.key.pem.private_key = o->key;
+		pki.pki_key.key.pem.ca_file = o->ca;
+		return coap_new_client_session_pki(c->ctx, NULL, dst, proto,
+		    &pki);
+	} else {
+		coap_dtls_cpsk_t psk;
+
+		memset(&psk, 0, sizeof(psk));
+		psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+		psk.client_sni = c->sni;
+		psk.psk_info.identity.s = (const uint8_t *)o->psk_identity;
+		psk.psk_info.identity.length = strlen(o->psk_identity);
+		psk.psk_info.key.s = o->psk_key;
+		psk.psk_info.key.length = o->psk_key_len;
+		return coap_new_client_session_psk2(c->ctx, NULL, dst, proto,
+		    &psk);
+	}
+}
+
+static void
+session_drop(struct chan *c)
+{
+	if (c->session == NULL)
+		return;
+	coap_session_set_app_data(c->session, NULL);
+	coap_session_release(c->session);
+	c->session = NULL;
+}
+
+/* One address: handshake until established, failed or deadline. */
+static int
+session_try(struct chan *c, const struct client_opts *o,
+    const coap_address_t *dst, double deadline)
+{
+	int	rv;
+
+	c->failed = 0;
+	if ((c->session = session_new(c, o, dst)) == NULL)
+		return -EINVAL;
+	coap_session_set_app_data(c->session, c);
+	while (coap_session_get_state(c->session) !=
+	    COAP_SESSION_STATE_ESTABLISHED) {
+		if (c->failed)
+			return -ECONNREFUSED;
+		if (now_s() >= deadline)
+			return -ETIMEDOUT;
+		if ((rv = step(c, (int)((deadline - now_s()) * 1000))) < 0)
+			return rv;
+	}
+	return 0;
+}
+
 int
 chan_open(struct chan **out, const struct client_opts *o,
     const struct server_uri *su, int timeout_ms, char *err, size_t errlen)
 {
 	struct chan	*c;
-	coap_address_t	 dst;
+	coap_address_t	 dst[MAX_ADDRS];
 	coap_resource_t	*r;
-	coap_proto_t	 proto;
-	double		 deadline;
-	int		 rv;
+	double		 end, slot;
+	int		 rv = -ETIMEDOUT, naddr, i;
 
 	*out = NULL;
 	coap_startup();
@@ -281,14 +363,13 @@ chan_open(struct chan **out, const struct client_opts *o,
 	coap_set_log_level(o->verbose >= 2 ? LOG_DEBUG :
 	    o->verbose == 1 ? LOG_INFO : LOG_ERR);
 	coap_dtls_set_log_level(o->verbose >= 2 ? LOG_DEBUG : LOG_ERR);
-	proto = su->tcp ? COAP_PROTO_TLS : COAP_PROTO_DTLS;
 	if (!coap_dtls_is_supported() || (su->tcp &&
 	    !coap_tls_is_supported())) {
 		snprintf(err, errlen, "libcoap has no (D)TLS support");
 		return -EINVAL;
 	}
-	if ((rv = resolve(su, &dst, err, errlen)) < 0)
-		return rv;
+	if ((naddr = resolve(su, dst, MAX_ADDRS, err, errlen)) < 0)
+		return naddr;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -310,67 +391,38 @@ chan_open(struct chan **out, const struct client_opts *o,
 	coap_register_request_handler(r, COAP_REQUEST_PUT, hb_handler);
 	coap_add_resource(c->ctx, r);
 
-	if (o->cert != NULL) {
-		coap_dtls_pki_t	pki;
-
-		memset(&pki, 0, sizeof(pki));
-		pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-		pki.verify_peer_cert = 1;
-		pki.check_common_ca = 1;
-		pki.cert_chain_validation = 1;
-		pki.cert_chain_verify_depth = 3;
-		pki.client_sni = c->sni;
-		pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-		pki.pki_key.key.pem.public_cert = o->cert;
-		pki.pki_key.key.pem.private_key = o->key;
-		pki.pki_key.key.pem.ca_file = o->ca;
-		c->session = coap_new_client_session_pki(c->ctx, NULL, &dst,
-		    proto, &pki);
-	} else {
-		coap_dtls_cpsk_t psk;
-
-		memset(&psk, 0, sizeof(psk));
-		psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-		psk.client_sni = c->sni;
-		psk.psk_info.identity.s = (const uint8_t *)o->psk_identity;
-		psk.psk_info.identity.length = strlen(o->psk_identity);
-		psk.psk_info.key.s = o->psk_key;
-		psk.psk_info.key.length = o->psk_key_len;
-		c->session = coap_new_client_session_psk2(c->ctx, NULL, &dst,
-		    proto, &psk);
+	/* Each address in turn, sharing the time left, so a dual-stack
+	 * name works when the server listens on one family only. */
+	end = now_s() + timeout_ms / 1000.0;
+	for (i = 0; i < naddr; i++) {
+		slot = now_s() + (end - now_s()) / (naddr - i);
+		if ((rv = session_try(c, o, &dst[i], slot)) == 0) {
+			*out = c;
+			return 0;
+		}
+		session_drop(c);
+		if (rv == -EINVAL || rv == -EINTR)
+			break;
 	}
-	if (c->session == NULL) {
+	switch (rv) {
+	case -EINVAL:
 		snprintf(err, errlen, "cannot set up a session to %s "
 		    "(certificate or key unreadable?)", o->server);
-		chan_close(c);
-		return -EINVAL;
+		break;
+	case -ECONNREFUSED:
+		snprintf(err, errlen, "%s: %s handshake failed", o->server,
+		    su->tcp ? "TLS" : "DTLS");
+		break;
+	case -ETIMEDOUT:
+		snprintf(err, errlen, "%s: no %s session within %d ms",
+		    o->server, su->tcp ? "TLS" : "DTLS", timeout_ms);
+		break;
+	default:
+		snprintf(err, errlen, "interrupted");
+		break;
 	}
-	coap_session_set_app_data(c->session, c);
-
-	deadline = now_s() + timeout_ms / 1000.0;
-	while (coap_session_get_state(c->session) !=
-	    COAP_SESSION_STATE_ESTABLISHED) {
-		if (c->failed) {
-			snprintf(err, errlen, "%s: %s handshake failed",
-			    o->server, su->tcp ? "TLS" : "DTLS");
-			chan_close(c);
-			return -ECONNREFUSED;
-		}
-		if (now_s() >= deadline) {
-			snprintf(err, errlen, "%s: no %s session within "
-			    "%d ms", o->server, su->tcp ? "TLS" : "DTLS",
-			    timeout_ms);
-			chan_close(c);
-			return -ETIMEDOUT;
-		}
-		if ((rv = step(c, (int)((deadline - now_s()) * 1000))) < 0) {
-			snprintf(err, errlen, "interrupted");
-			chan_close(c);
-			return rv;
-		}
-	}
-	*out = c;
-	return 0;
+	chan_close(c);
+	return rv;
 }
 
 static void
@@ -393,10 +445,7 @@ chan_close(struct chan *c)
 	if (c == NULL)
 		return;
 	queue_flush(c);
-	if (c->session != NULL) {
-		coap_session_set_app_data(c->session, NULL);
-		coap_session_release(c->session);
-	}
+	session_drop(c);
 	if (c->ctx != NULL)
 		coap_free_context(c->ctx);
 	coap_cleanup();

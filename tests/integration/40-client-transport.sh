@@ -177,6 +177,21 @@ check "bad config file: exit 1" test $RC -eq 1
 dc --config "$T/missing.conf" get
 check "missing --config file: exit 1" test $RC -eq 1
 
+# --- a dual-stack name, server on IPv4 only: the next address is tried ---
+# (a private mount namespace gives the name; no network change)
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$T/hosts"
+	for s in coaps coaps+tcp; do
+		RC=$(unshare -m sh -c "mount --bind '$T/hosts' /etc/hosts &&
+		    timeout 30 '$CLIENT' -s $s://dual.test:$SPORT $C1 -t 10 \
+		    get --mid 400 >'$T/out' 2>'$T/err'; echo \$?")
+		check "$s name with ::1 first, server on 127.0.0.1 only" \
+			test "$RC" = 0
+	done
+else
+	skip "dual-stack fallback needs root for a private /etc/hosts"
+fi
+
 # --- failures -------------------------------------------------------------
 dc -s $S $C1 request --port 80
 check "usage error: exit 1" test $RC -eq 1
