@@ -15,8 +15,10 @@
  *  - nesting depth (maps, arrays, tags) <= CODEC_MAX_DEPTH, data items <=
  *    CODEC_MAX_ITEMS, body <= CODEC_MAX_BODY;
  *  - unknown keys in 128-255 and 16384-65535 are skipped (they must still
- *    be well-formed); unknown keys in 1-127 and 256-16383, and known keys
- *    in a container that has no such member, fail with their numbers;
+ *    be well-formed), and so are known ones of those ranges (RFC 9244
+ *    telemetry) where their container has no such member; unknown keys in
+ *    1-127 and 256-16383, and known ones out of place, fail with their
+ *    numbers;
  *  - every value must have its key's CBOR type and fit its YANG type.
  */
 #include <errno.h>
@@ -48,6 +50,7 @@ enum ctx {
 	CTX_DPARAM,		/* ack-timeout, ack-random-factor (decimal64) */
 	CTX_REDIRECT,		/* redirected-signal */
 	CTX_HB,			/* heartbeat */
+	CTX_TM,			/* anywhere inside RFC 9244 telemetry */
 	CTX_MAX
 };
 
@@ -66,6 +69,7 @@ static const char *const ctx_names[CTX_MAX] = {
 	[CTX_DPARAM] = "config parameter",
 	[CTX_REDIRECT] = "redirected-signal",
 	[CTX_HB] = "heartbeat",
+	[CTX_TM] = "telemetry",
 };
 
 #define IN(c)	(1u << (c))
@@ -81,6 +85,7 @@ enum kind {
 	K_LIFETIME,	/* union uint32 / int32 -1: unsigned or -1, number */
 	K_U64STR,	/* uint64, counter64, gauge64: unsigned, JSON string */
 	K_ENUM,		/* enumeration: unsigned, JSON name */
+	K_ENUMS,	/* leaf-list of enumeration */
 	K_DEC64,	/* decimal64 f-d 2: tag 4 [-2, m], JSON "m/100" */
 	K_BOOL,		/* boolean: simple 20/21, JSON false/true */
 };
@@ -92,6 +97,11 @@ enum enum_table {
 	E_CONFLICT_CAUSE,
 	E_ATTACK_STATUS,
 	E_ACTIVATION_TYPE,
+	E_TM_UNIT,
+	E_TM_SEVERITY,
+	E_TM_INTERVAL,
+	E_TM_SAMPLE,
+	E_TM_QUERY,
 	E_MAX
 };
 
@@ -126,6 +136,37 @@ static const char *const activation_type_names[] = {
 	[3] = "deactivate",
 };
 
+/* ietf-dots-telemetry typedefs unit (unit-class is its 1..3), ... */
+static const char *const tm_unit_names[] = {
+	[1] = "packet-ps", [2] = "bit-ps", [3] = "byte-ps",
+	[4] = "kilopacket-ps", [5] = "kilobit-ps", [6] = "kilobyte-ps",
+	[7] = "megapacket-ps", [8] = "megabit-ps", [9] = "megabyte-ps",
+	[10] = "gigapacket-ps", [11] = "gigabit-ps", [12] = "gigabyte-ps",
+	[13] = "terapacket-ps", [14] = "terabit-ps", [15] = "terabyte-ps",
+	[16] = "petapacket-ps", [17] = "petabit-ps", [18] = "petabyte-ps",
+	[19] = "exapacket-ps", [20] = "exabit-ps", [21] = "exabyte-ps",
+	[22] = "zettapacket-ps", [23] = "zettabit-ps", [24] = "zettabyte-ps",
+};
+static const char *const tm_severity_names[] = {
+	[1] = "none", [2] = "low", [3] = "medium", [4] = "high",
+	[5] = "unknown",
+};
+static const char *const tm_interval_names[] = {
+	[1] = "5-minutes", [2] = "10-minutes", [3] = "30-minutes",
+	[4] = "hour", [5] = "day", [6] = "week", [7] = "month",
+};
+static const char *const tm_sample_names[] = {
+	[1] = "second", [2] = "5-seconds", [3] = "30-seconds",
+	[4] = "minute", [5] = "5-minutes", [6] = "10-minutes",
+	[7] = "30-minutes", [8] = "hour",
+};
+static const char *const tm_query_names[] = {
+	[1] = "target-prefix", [2] = "target-port", [3] = "target-protocol",
+	[4] = "target-fqdn", [5] = "target-uri", [6] = "target-alias",
+	[7] = "mid", [8] = "source-prefix", [9] = "source-port",
+	[10] = "source-icmp-type", [11] = "content",
+};
+
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const struct {
@@ -141,6 +182,11 @@ static const struct {
 	    NELEM(attack_status_names) },
 	[E_ACTIVATION_TYPE] = { activation_type_names,
 	    NELEM(activation_type_names) },
+	[E_TM_UNIT] = { tm_unit_names, NELEM(tm_unit_names) },
+	[E_TM_SEVERITY] = { tm_severity_names, NELEM(tm_severity_names) },
+	[E_TM_INTERVAL] = { tm_interval_names, NELEM(tm_interval_names) },
+	[E_TM_SAMPLE] = { tm_sample_names, NELEM(tm_sample_names) },
+	[E_TM_QUERY] = { tm_query_names, NELEM(tm_query_names) },
 };
 
 struct key {
@@ -154,6 +200,8 @@ struct key {
 };
 
 #define SCOPE_TARGET	(IN(CTX_SCOPE) | IN(CTX_CSCOPE))
+#define TARGET		(SCOPE_TARGET | IN(CTX_TM))
+#define TM		IN(CTX_TM)
 
 /*
  * RFC 9132 Table 5 and RFC 9133 Table 1, in key order. cdid/cuid (3, 4)
@@ -168,15 +216,15 @@ static const struct key keys[] = {
 	{ 3, "cdid", K_TEXT, IN(CTX_SCOPE), 0, 0, 0 },
 	{ 4, "cuid", K_TEXT, IN(CTX_SCOPE), 0, 0, 0 },
 	{ 5, "mid", K_UINT, SCOPE_TARGET, 0, 0, UINT32_MAX },
-	{ 6, "target-prefix", K_TEXTS, SCOPE_TARGET, 0, 0, 0 },
-	{ 7, "target-port-range", K_LIST, SCOPE_TARGET, CTX_PORTRANGE,
+	{ 6, "target-prefix", K_TEXTS, TARGET, 0, 0, 0 },
+	{ 7, "target-port-range", K_LIST, TARGET, CTX_PORTRANGE,
 	    0, 0 },
 	{ 8, "lower-port", K_UINT, IN(CTX_PORTRANGE), 0, 0, UINT16_MAX },
 	{ 9, "upper-port", K_UINT, IN(CTX_PORTRANGE), 0, 0, UINT16_MAX },
-	{ 10, "target-protocol", K_UINTS, SCOPE_TARGET, 0, 0, UINT8_MAX },
-	{ 11, "target-fqdn", K_TEXTS, SCOPE_TARGET, 0, 0, 0 },
-	{ 12, "target-uri", K_TEXTS, SCOPE_TARGET, 0, 0, 0 },
-	{ 13, "alias-name", K_TEXTS, SCOPE_TARGET, 0, 0, 0 },
+	{ 10, "target-protocol", K_UINTS, TARGET, 0, 0, UINT8_MAX },
+	{ 11, "target-fqdn", K_TEXTS, TARGET, 0, 0, 0 },
+	{ 12, "target-uri", K_TEXTS, TARGET, 0, 0, 0 },
+	{ 13, "alias-name", K_TEXTS, TARGET, 0, 0, 0 },
 	{ 14, "lifetime", K_LIFETIME, IN(CTX_SCOPE), 0, 0, 0 },
 	{ 15, "mitigation-start", K_U64STR, IN(CTX_SCOPE), 0, 0, 0 },
 	{ 16, "status", K_ENUM, IN(CTX_SCOPE), 0, E_STATUS, 0 },
@@ -232,15 +280,120 @@ static const struct key keys[] = {
 	    E_ACTIVATION_TYPE, 0 },
 	{ 53, "ietf-dots-signal-control:acl-list", K_LIST, IN(CTX_SCOPE),
 	    CTX_ACL53, 0, 0 },
+	/*
+	 * RFC 9244 Table 3 (telemetry; all comprehension-optional). Inside a
+	 * telemetry subtree every telemetry key and the target keys above
+	 * are accepted anywhere (CTX_TM): libyang checks the placement.
+	 */
+	{ 128, "tsid", K_UINT, TM, 0, 0, UINT32_MAX },
+	{ 129, "telemetry", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 130, "low-percentile", K_DEC64, TM, 0, 0, 0 },
+	{ 131, "mid-percentile", K_DEC64, TM, 0, 0, 0 },
+	{ 132, "high-percentile", K_DEC64, TM, 0, 0, 0 },
+	{ 133, "unit-config", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 134, "unit", K_ENUM, TM, 0, E_TM_UNIT, 0 },
+	{ 135, "unit-status", K_BOOL, TM, 0, 0, 0 },
+	{ 136, "total-pipe-capacity", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 137, "link-id", K_TEXT, TM, 0, 0, 0 },
+	{ 138, "pre-or-ongoing-mitigation", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 139, "total-traffic-normal", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 140, "low-percentile-g", K_U64STR, TM, 0, 0, 0 },
+	{ 141, "mid-percentile-g", K_U64STR, TM, 0, 0, 0 },
+	{ 142, "high-percentile-g", K_U64STR, TM, 0, 0, 0 },
+	{ 143, "peak-g", K_U64STR, TM, 0, 0, 0 },
+	{ 144, "total-attack-traffic", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 145, "total-traffic", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 146, "total-connection-capacity", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 147, "connection", K_U64STR, TM, 0, 0, 0 },
+	{ 148, "connection-client", K_U64STR, TM, 0, 0, 0 },
+	{ 149, "embryonic", K_U64STR, TM, 0, 0, 0 },
+	{ 150, "embryonic-client", K_U64STR, TM, 0, 0, 0 },
+	{ 151, "connection-ps", K_U64STR, TM, 0, 0, 0 },
+	{ 152, "connection-client-ps", K_U64STR, TM, 0, 0, 0 },
+	{ 153, "request-ps", K_U64STR, TM, 0, 0, 0 },
+	{ 154, "request-client-ps", K_U64STR, TM, 0, 0, 0 },
+	{ 155, "partial-request-max", K_U64STR, TM, 0, 0, 0 },
+	{ 156, "partial-request-client-max", K_U64STR, TM, 0, 0, 0 },
+	{ 157, "total-attack-connection", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 158, "connection-c", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 159, "embryonic-c", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 160, "connection-ps-c", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 161, "request-ps-c", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 162, "attack-detail", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 163, "id", K_UINT, TM, 0, 0, UINT32_MAX },
+	{ 164, "attack-id", K_UINT, TM, 0, 0, UINT32_MAX },
+	{ 165, "attack-description", K_TEXT, TM, 0, 0, 0 },
+	{ 166, "attack-severity", K_ENUM, TM, 0, E_TM_SEVERITY, 0 },
+	{ 167, "start-time", K_U64STR, TM, 0, 0, 0 },
+	{ 168, "end-time", K_U64STR, TM, 0, 0, 0 },
+	{ 169, "source-count", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 170, "top-talker", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 171, "spoofed-status", K_BOOL, TM, 0, 0, 0 },
+	{ 172, "partial-request-c", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 173, "total-attack-connection-protocol", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 174, "baseline", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 175, "current-config", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 176, "max-config-values", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 177, "min-config-values", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 178, "supported-unit-classes", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 179, "server-originated-telemetry", K_BOOL, TM, 0, 0, 0 },
+	{ 180, "telemetry-notify-interval", K_UINT, TM, 0, 0, UINT16_MAX },
+	{ 181, "tmid", K_UINT, TM, 0, 0, UINT32_MAX },
+	{ 182, "measurement-interval", K_ENUM, TM, 0, E_TM_INTERVAL, 0 },
+	{ 183, "measurement-sample", K_ENUM, TM, 0, E_TM_SAMPLE, 0 },
+	{ 184, "talker", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 185, "source-prefix", K_TEXT, TM, 0, 0, 0 },
+	{ 186, "mid-list", K_UINTS, TM, 0, 0, UINT32_MAX },
+	{ 187, "source-port-range", K_LIST, TM, CTX_PORTRANGE, 0, 0 },
+	{ 188, "source-icmp-type-range", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 189, "target", K_MAP, TM, CTX_TM, 0, 0 },
+	{ 190, "capacity", K_U64STR, TM, 0, 0, 0 },
+	{ 191, "protocol", K_UINT, TM, 0, 0, UINT8_MAX },
+	{ 192, "total-traffic-normal-per-protocol", K_LIST, TM, CTX_TM,
+	    0, 0 },
+	{ 193, "total-traffic-normal-per-port", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 194, "total-connection-capacity-per-port", K_LIST, TM, CTX_TM,
+	    0, 0 },
+	{ 195, "total-traffic-protocol", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 196, "total-traffic-port", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 197, "total-attack-traffic-protocol", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 198, "total-attack-traffic-port", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 199, "total-attack-connection-port", K_LIST, TM, CTX_TM, 0, 0 },
+	{ 200, "port", K_UINT, TM, 0, 0, UINT16_MAX },
+	{ 201, "supported-query-type", K_ENUMS, TM, 0, E_TM_QUERY, 0 },
+	{ 202, "vendor-id", K_UINT, TM, 0, 0, UINT32_MAX },
+	{ 203, "ietf-dots-telemetry:telemetry-setup", K_MAP, IN(CTX_TOP),
+	    CTX_TM, 0, 0 },
+	{ 204, "ietf-dots-telemetry:total-traffic", K_LIST, IN(CTX_SCOPE),
+	    CTX_TM, 0, 0 },
+	{ 205, "ietf-dots-telemetry:total-attack-traffic", K_LIST,
+	    IN(CTX_SCOPE), CTX_TM, 0, 0 },
+	{ 206, "ietf-dots-telemetry:total-attack-connection", K_MAP,
+	    IN(CTX_SCOPE), CTX_TM, 0, 0 },
+	{ 207, "ietf-dots-telemetry:attack-detail", K_LIST, IN(CTX_SCOPE),
+	    CTX_TM, 0, 0 },
+	{ 208, "ietf-dots-telemetry:telemetry", K_MAP, IN(CTX_TOP), CTX_TM,
+	    0, 0 },
+	{ 209, "current-g", K_U64STR, TM, 0, 0, 0 },
+	{ 210, "description-lang", K_TEXT, TM, 0, 0, 0 },
+	{ 32771, "lower-type", K_UINT, TM, 0, 0, UINT8_MAX },
+	{ 32772, "upper-type", K_UINT, TM, 0, 0, UINT8_MAX },
 };
+
+/* RFC 9132 + 9133 keys are dense from 1: keys[key - 1]. */
+#define DENSE_KEYS	53
 
 static const struct key *
 key_by_num(uint64_t num)
 {
-	/* keys[] is dense from 1: index = key - 1. */
-	if (num < 1 || num > NELEM(keys))
-		return NULL;
-	return &keys[num - 1];
+	size_t	i;
+
+	if (num >= 1 && num <= DENSE_KEYS)
+		return &keys[num - 1];
+	for (i = DENSE_KEYS; i < NELEM(keys); i++)
+		if (keys[i].key == num)
+			return &keys[i];
+	return NULL;
 }
 
 static const struct key *
@@ -684,6 +837,20 @@ dec_uint(struct dec *d, const struct key *k, const struct head *h,
 	return *out ? 0 : -ENOMEM;
 }
 
+static int
+dec_enum(struct dec *d, const struct key *k, const struct head *h,
+    json_t **out)
+{
+	if (h->type != H_UINT)
+		return dec_type(d, k, h, "unsigned integer");
+	if (h->val >= enum_tables[k->enums].n ||
+	    enum_tables[k->enums].names[h->val] == NULL)
+		return dec_fail(d, "key %u (%s): unknown enumeration value %"
+		    PRIu64, k->key, k->name, h->val);
+	*out = json_string(enum_tables[k->enums].names[h->val]);
+	return *out ? 0 : -ENOMEM;
+}
+
 /* Decimal64 with fraction-digits 2: tag 4 [e, m], e in -2..0, m int64. */
 static int
 dec_dec64(struct dec *d, const struct key *k, const struct head *h,
@@ -773,6 +940,7 @@ dec_value(struct dec *d, const struct key *k, const struct head *h,
 	case K_LIST:
 	case K_TEXTS:
 	case K_UINTS:
+	case K_ENUMS:
 		if (h->type != H_ARRAY)
 			return dec_type(d, k, h, "array");
 		if (depth + 1 > CODEC_MAX_DEPTH)
@@ -795,6 +963,8 @@ dec_value(struct dec *d, const struct key *k, const struct head *h,
 				    &item);
 			} else if (k->kind == K_TEXTS)
 				r = dec_text(d, k, &el, &item);
+			else if (k->kind == K_ENUMS)
+				r = dec_enum(d, k, &el, &item);
 			else
 				r = dec_uint(d, k, &el, &item);
 			if (r != 0)
@@ -828,14 +998,7 @@ dec_value(struct dec *d, const struct key *k, const struct head *h,
 		*out = json_string(s);
 		return *out ? 0 : -ENOMEM;
 	case K_ENUM:
-		if (h->type != H_UINT)
-			return dec_type(d, k, h, "unsigned integer");
-		if (h->val >= enum_tables[k->enums].n ||
-		    enum_tables[k->enums].names[h->val] == NULL)
-			return dec_fail(d, "key %u (%s): unknown enumeration "
-			    "value %" PRIu64, k->key, k->name, h->val);
-		*out = json_string(enum_tables[k->enums].names[h->val]);
-		return *out ? 0 : -ENOMEM;
+		return dec_enum(d, k, h, out);
 	case K_DEC64:
 		return dec_dec64(d, k, h, depth, out);
 	case K_BOOL:
@@ -909,8 +1072,11 @@ dec_map(struct dec *d, const struct head *h, enum ctx ctx, int depth,
 		}
 		k = key_by_num(kh.val);
 		if (k == NULL || !(k->where & IN(ctx))) {
-			if (k == NULL && !key_optional(kh.val) &&
-			    d->nunknown < MAX_UNKNOWN)
+			/* An optional key out of place is as good as
+			 * unknown: skipped (RFC 9132 §10.6.1.1). */
+			if (key_optional(kh.val))
+				;
+			else if (k == NULL && d->nunknown < MAX_UNKNOWN)
 				d->unknown[d->nunknown++] = kh.val;
 			else if (k != NULL) {
 				r = dec_fail(d, "key %u (%s) not allowed in "
@@ -1157,6 +1323,7 @@ enc_scalar(struct enc *e, const struct key *k, const json_t *v)
 		ENC_HEAD(e, cbor_encode_uint, u);
 		return 0;
 	case K_ENUM:
+	case K_ENUMS:
 		if (!json_is_string(v))
 			return enc_fail(e, "%s: enumeration name expected",
 			    k->name);
@@ -1209,6 +1376,7 @@ enc_value(struct enc *e, const struct key *k, const json_t *v, int depth)
 	case K_LIST:
 	case K_TEXTS:
 	case K_UINTS:
+	case K_ENUMS:
 		if (!json_is_array(v))
 			return enc_fail(e, "%s: array expected", k->name);
 		ENC_HEAD(e, cbor_encode_array_start, json_array_size(v));

@@ -322,6 +322,63 @@ t_acl_list_context(void)
 	bad(MSH "A111A115A11681A1183401", "not allowed in acl-list");
 }
 
+/* RFC 9244 telemetry: decoded by name, types from Table 3. */
+static void
+t_telemetry(void)
+{
+	json_t	*j, *back;
+	uint8_t	*buf;
+	size_t	 len;
+	char	 diag[CODEC_DIAG_LEN], *hex;
+
+	both_ways("{\"ietf-dots-telemetry:telemetry-setup\":{"
+	    "\"max-config-values\":{\"measurement-interval\":\"hour\","
+	    "\"measurement-sample\":\"5-seconds\",\"low-percentile\":"
+	    "\"10.00\",\"server-originated-telemetry\":true,"
+	    "\"telemetry-notify-interval\":5},\"supported-query-type\":"
+	    "[\"target-prefix\",\"content\"]}}",
+	    "A118CBA218B0A518B60418B7021882C482211903E818B3F518B40518C982010B");
+	/* nested lists, RFC 9132 target keys inside, keys 32771/32772 */
+	j = parse("{\"ietf-dots-telemetry:telemetry\":{"
+	    "\"pre-or-ongoing-mitigation\":[{\"tmid\":7,\"target\":{"
+	    "\"target-prefix\":[\"2001:db8::/32\"],\"target-port-range\":"
+	    "[{\"lower-port\":80}]},\"attack-detail\":[{\"vendor-id\":1,"
+	    "\"attack-id\":2,\"attack-severity\":\"high\",\"top-talker\":{"
+	    "\"talker\":[{\"source-prefix\":\"192.0.2.1/32\","
+	    "\"source-icmp-type-range\":[{\"lower-type\":3,"
+	    "\"upper-type\":4}],\"source-port-range\":[{\"lower-port\":1,"
+	    "\"upper-port\":2}]}]}}]}]}}");
+	T_EQ(codec_cbor_encode(j, &buf, &len, diag, sizeof(diag)), 0);
+	hex = tohex(buf, len);
+	T_ASSERT(strstr(hex, "A2198003031980040" "4") != NULL);
+	T_EQ(codec_cbor_decode(buf, len, &back, diag, sizeof(diag)), 0);
+	T_ASSERT(json_equal(j, back));
+	free(buf);
+	free(hex);
+	json_decref(j);
+	json_decref(back);
+	/* errors inside telemetry fail the body like any known key */
+	bad("A118D0A1188619", "truncated");
+	bad("A118D0A1188618" "19", "key 134 (unit): unknown enumeration "
+	    "value 25");
+	bad("A118CBA118C98101" "0C", "trailing");
+	bad("A118CBA118C9810C", "key 201 (supported-query-type): unknown "
+	    "enumeration value 12");
+	bad("A118D0A11980031901" "00", "key 32771 (lower-type): 256 out");
+	bad(MSH "A118CDA0", "key 205 (ietf-dots-telemetry:total-attack-"
+	    "traffic): map where array");
+	/* only 204-207 belong in a scope; other telemetry keys out of
+	 * place are optional, hence skipped */
+	T_EQ(dec_hex(MSH "A2" "0E01" "188681" "00", &j, diag), 0);
+	T_STREQ(json_dumps(j, JSON_COMPACT), MS("{\"lifetime\":1}"));
+	json_decref(j);
+	bad_enc(MS("{\"total-attack-traffic\":[]}"), "not a member of scope");
+	bad_enc("{\"ietf-dots-telemetry:telemetry\":{\"unit\":\"x\"}}",
+	    "unknown value");
+	bad_enc("{\"ietf-dots-telemetry:telemetry\":{\"mid\":1}}",
+	    "not a member of telemetry");
+}
+
 static void
 t_ranges(void)
 {
@@ -368,26 +425,33 @@ t_key_ranges(void)
 	bad(MSH "A2186300190190" "00", "keys 99, 400");
 	bad("A1186301", "key 99");			/* at top level */
 	/* optional keys are skipped, even when they hold structures */
-	T_EQ(dec_hex(MSH "A4" "0E190E10" "18C8A201820203" "0880"
+	T_EQ(dec_hex(MSH "A4" "0E190E10" "18FAA201820203" "0880"
 	    "194000" "D8" "2A" "C482" "2101"
 	    "19FFFF" "5F4161FF", &j, diag), 0);
 	s = json_dumps(j, JSON_COMPACT);
 	T_STREQ(s, MS("{\"lifetime\":3600}"));
 	free(s);
 	json_decref(j);
-	T_EQ(dec_hex("A218CBA0" "01A0", &j, diag), 0);
+	T_EQ(dec_hex("A218FDA0" "01A0", &j, diag), 0);
 	s = json_dumps(j, JSON_COMPACT);
 	T_STREQ(s, "{\"ietf-dots-signal-channel:mitigation-scope\":{}}");
 	free(s);
 	json_decref(j);
 	/* well-formed heads libcbor 0.8 itself refuses, in optional keys */
-	T_EQ(dec_hex("A318C8F018C9F82018CAC600", &j, diag), 0);
+	T_EQ(dec_hex("A318FAF018FBF82018FCC600", &j, diag), 0);
 	T_EQ(json_object_size(j), 0);
 	json_decref(j);
-	bad("A118C8F81F", "malformed");		/* simple 31 in 2 bytes */
-	bad("A118C8F8", "truncated");
-	bad("A118C8C6", "truncated");
+	bad("A118FAF81F", "malformed");		/* simple 31 in 2 bytes */
+	bad("A118FAF8", "truncated");
+	bad("A118FAC6", "truncated");
 	bad(MSH "A10EF0", "simple value where integer");
+	/* a known optional key out of place is skipped like an unknown
+	 * one (port, 200, is telemetry's); a required one is an error */
+	T_EQ(dec_hex(MSH "A2" "0E01" "18C801", &j, diag), 0);
+	s = json_dumps(j, JSON_COMPACT);
+	T_STREQ(s, MS("{\"lifetime\":1}"));
+	free(s);
+	json_decref(j);
 	/* known keys outside their container */
 	bad("A10501", "key 5 (mid) not allowed in body");
 	bad(MSH "A10101", "key 1 (ietf-dots-signal-channel:mitigation-scope)"
@@ -424,7 +488,7 @@ t_structure(void)
 	/* duplicate keys at any level */
 	bad("A2" "01A0" "01A0", "duplicate key 1");
 	bad(MSH "A20E01" "0E02", "duplicate key 14 in scope");
-	bad(MSH "A218C800" "18C801", "duplicate key 200");
+	bad(MSH "A218FA00" "18FA01", "duplicate key 250");
 	bad(MSH "A2186300" "186300", "duplicate key 99");
 	/* tag 271 before the body is accepted, others are not */
 	T_EQ(dec_hex("D9010F" "A11831A11833F5", &j, diag), 0);
@@ -474,7 +538,7 @@ t_indefinite(void)
 	bad("BF01A0FF" "FF", "trailing");
 	/* break where none may be */
 	bad("A101A10281A1" "FF", "not an integer");
-	bad(MSH "A118C8" "FF", "without value");
+	bad(MSH "A118FA" "FF", "without value");
 	json_decref(want);
 }
 
@@ -487,20 +551,20 @@ t_depth_and_items(void)
 	size_t	 n, i;
 
 	/* An optional key whose value nests arrays: depth 1 (top) + n. */
-	n = strlen(strcpy(hex, "A118C8"));
+	n = strlen(strcpy(hex, "A118FA"));
 	for (i = 0; i < CODEC_MAX_DEPTH - 1; i++)
 		n += sprintf(hex + n, "81");
 	sprintf(hex + n, "00");
 	T_EQ(dec_hex(hex, &j, diag), 0);
 	json_decref(j);
-	n = strlen(strcpy(hex, "A118C8"));
+	n = strlen(strcpy(hex, "A118FA"));
 	for (i = 0; i < CODEC_MAX_DEPTH; i++)
 		n += sprintf(hex + n, "81");
 	sprintf(hex + n, "00");
 	T_EQ(dec_hex(hex, &j, diag), -EBADMSG);
 	T_ASSERT(strstr(diag, "deeper") != NULL);
 	/* a chain of tags counts as nesting too */
-	n = strlen(strcpy(hex, "A118C8"));
+	n = strlen(strcpy(hex, "A118FA"));
 	for (i = 0; i < CODEC_MAX_DEPTH + 1; i++)
 		n += sprintf(hex + n, "D82A");
 	sprintf(hex + n, "00");
@@ -513,7 +577,7 @@ t_depth_and_items(void)
 	/* a huge announced length is just truncated input */
 	bad(MSH "A10A" "9BFFFFFFFFFFFFFFFF", "truncated");
 	bad(MSH "A1" "03" "7BFFFFFFFFFFFFFFFF", "truncated");
-	bad(MSH "A1" "18C8" "BBFFFFFFFFFFFFFFFF", "truncated");
+	bad(MSH "A1" "18FA" "BBFFFFFFFFFFFFFFFF", "truncated");
 }
 
 /* Every proper prefix of a valid message fails cleanly. */
@@ -585,6 +649,7 @@ main(void)
 	T_RUN(t_decimal64);
 	T_RUN(t_booleans_and_tops);
 	T_RUN(t_acl_list_context);
+	T_RUN(t_telemetry);
 	T_RUN(t_ranges);
 	T_RUN(t_wrong_major_type);
 	T_RUN(t_key_ranges);
