@@ -1170,6 +1170,7 @@ xdp_configure(const char *key, const char *value, char *err, size_t errlen)
 {
 	char *end;
 	unsigned long v;
+	int i;
 
 	if (st.started) {
 		seterr(err, errlen, "xdp: configure after start");
@@ -1186,6 +1187,9 @@ xdp_configure(const char *key, const char *value, char *err, size_t errlen)
 			seterr(err, errlen, "bad interface name \"%s\"", value);
 			return -EINVAL;
 		}
+		for (i = 0; i < st.nifs; i++)
+			if (strcmp(st.ifs[i].name, value) == 0)
+				return 0;	/* named twice */
 		memset(&st.ifs[st.nifs], 0, sizeof(st.ifs[0]));
 		strcpy(st.ifs[st.nifs].name, value);
 		st.ifs[st.nifs++].link_fd = -1;
@@ -1502,17 +1506,24 @@ xdp_stats(uint64_t group, struct mit_stats *out)
 	return 0;
 }
 
+/* The ids are copied first: fn may withdraw groups as it goes. */
 static int
 xdp_list(void (*fn)(uint64_t, void *), void *arg)
 {
 	struct ugroup *g;
-	uint32_t b;
+	uint64_t *ids;
+	uint32_t b, n = 0, i;
 
 	if (!st.started)
 		return -ENOTCONN;
+	if ((ids = calloc(st.ngroups + 1, sizeof(*ids))) == NULL)
+		return -ENOMEM;
 	for (b = 0; b <= st.tab_mask; b++)
-		for (g = st.grp_tab[b]; g; g = g->next)
-			fn(g->id, arg);
+		for (g = st.grp_tab[b]; g && n < st.ngroups; g = g->next)
+			ids[n++] = g->id;
+	for (i = 0; i < n; i++)
+		fn(ids[i], arg);
+	free(ids);
 	return 0;
 }
 

@@ -392,6 +392,39 @@ t_withdraw(void)
 	finish();
 }
 
+static void
+withdraw_cb(uint64_t g, void *arg)
+{
+	char err[256];
+
+	(*(int *)arg)++;
+	T_EQ(xdp_backend.withdraw(g, err, sizeof(err)), 0);
+}
+
+/* Reconciliation may withdraw groups from inside list(). */
+static void
+t_list_withdraw(void)
+{
+	struct pk a = { UDP4(V4A, 53) };
+	int n = 0, i;
+	char rule[128];
+
+	start("pass", "1000");
+	for (i = 1; i <= 20; i++) {
+		snprintf(rule, sizeof(rule), "id 1 dst 198.18.%d.0/24 "
+		    "action drop", i);
+		T_EQ(apply_text(i, rule), 0);
+	}
+	T_EQ(run(&a, 1), XDP_DROP);
+	T_EQ(xdp_backend.list(withdraw_cb, &n), 0);
+	T_EQ(n, 20);
+	n = 0;
+	T_EQ(xdp_backend.list(count_groups, &n), 0);
+	T_EQ(n, 0);
+	T_EQ(run(&a, 1), XDP_PASS);
+	finish();
+}
+
 /* A failed apply leaves the old set in force. */
 static void
 t_all_or_nothing(void)
@@ -522,6 +555,7 @@ main(void)
 	T_RUN(t_counters);
 	T_RUN(t_counters_survive);
 	T_RUN(t_withdraw);
+	T_RUN(t_list_withdraw);
 	T_RUN(t_all_or_nothing);
 	T_RUN(t_adopt);
 	T_RUN(t_rate_burst);
