@@ -142,5 +142,21 @@ dc -s $S $C1 get --mid 100
 check "after withdraw: active-but-terminating or gone" sh -c \
 	"{ test $RC -eq 0 && grep -q 'dots-client-withdrawn-mitigation' '$T/out'; } || test $RC -eq 3"
 
+# --- the FastNetMon notify script -----------------------------------------
+FNM=$SRC/dots-client/fastnetmon-notify.sh
+export DOTS_CLIENT="$CLIENT -s $S $C1" DOTS_STATE="$T/fnm"
+echo "attack details" | "$FNM" 198.18.9.9 incoming 250000 ban
+frc=$?
+dc -s $S $C1 get --mid "$(cat "$T/fnm/198.18.9.9.mid" 2>/dev/null)"
+check "FastNetMon ban: mitigation for 198.18.9.9/32, mid remembered" sh -c \
+	"test $frc -eq 0 && test $RC -eq 0 && grep -q '^  target 198.18.9.9/32' '$T/out'"
+"$FNM" 198.18.9.9 incoming 0 unban
+frc=$?
+check "FastNetMon unban: withdrawn, state removed" sh -c \
+	"test $frc -eq 0 && test ! -e '$T/fnm/198.18.9.9.mid'"
+echo x | "$FNM" 198.18.9.10 outgoing 1 ban
+check "FastNetMon outgoing attack: no request" \
+	test ! -e "$T/fnm/198.18.9.10.mid"
+
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 exit $FAILED
