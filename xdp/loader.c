@@ -646,6 +646,28 @@ struct touched {
 	struct uref	 refs[XDP_MAX_CAND];
 };
 
+/*
+ * Number of other LPM prefixes covering p (hosts are looked up apart and
+ * do not count). The program walks at most XDP_MAX_DEPTH of them.
+ */
+static int
+lpm_ancestors(const struct mit_prefix *p)
+{
+	struct mit_prefix a;
+	struct upfx *u;
+	int l, i, n = 0;
+
+	for (l = 0; l < p->len; l++) {
+		a = *p;
+		a.len = l;
+		for (i = l; i < 128; i++)
+			a.addr[i / 8] &= ~(0x80 >> (i % 8));
+		if ((u = pfx_find(&a)) != NULL && (u->nrefs || u->mark))
+			n++;
+	}
+	return n;
+}
+
 static int
 add_touched(struct touched *t, int *nt, const struct mit_prefix *p)
 {
@@ -739,6 +761,14 @@ group_replace(uint64_t id, const struct mit_rule *rules, uint32_t n,
 	/* their new candidate lists, in match order */
 	for (k = 0; k < nt; k++) {
 		struct upfx *u = t[k].u;
+
+		if (t[k].created && !is_host(&u->p) &&
+		    lpm_ancestors(&u->p) >= XDP_MAX_DEPTH) {
+			seterr(err, errlen, "more than %d nested rule "
+			    "prefixes", XDP_MAX_DEPTH);
+			rv = -E2BIG;
+			goto fail;
+		}
 
 		for (i = 0; i < u->nrefs; i++)
 			if (u->refs[i].g != old)

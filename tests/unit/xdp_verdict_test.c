@@ -203,6 +203,16 @@ static const struct row table[] = {
 	    "action drop", { UDP6(V6A, 1), .flow_label = 1 }, XDP_PASS },
 	{ "ipv6 dscp", "id 1 dst 2001:db8:1::/48 dscp 10 action drop",
 	    { UDP6(V6A, 1), .dscp = 10 }, XDP_DROP },
+	{ "ipv6 src", "id 1 dst 2001:db8:1::/48 src 2001:db8:ff::/48 "
+	    "action drop", { UDP6(V6A, 1) }, XDP_DROP },
+	{ "ipv6 src miss", "id 1 dst 2001:db8:1::/48 src 2001:db8:fe::/48 "
+	    "action drop", { UDP6(V6A, 1) }, XDP_PASS },
+	{ "icmpv6 type", "id 1 dst 2001:db8:1::/48 proto icmpv6 "
+	    "icmp-type 128 action drop", { .v6 = 1, .src = SRC6, .dst = V6A,
+	    .proto = 58, .icmp_type = 128 }, XDP_DROP },
+	{ "icmp in ipv6 is not icmpv6", "id 1 dst 2001:db8:1::/48 "
+	    "icmp-type 8 action drop", { .v6 = 1, .src = SRC6, .dst = V6A,
+	    .proto = 1, .icmp_type = 8 }, XDP_PASS },
 	{ "ipv4 rule, ipv6 packet", "id 1 dst 0.0.0.0/0 action drop",
 	    { UDP6(V6A, 1) }, XDP_PASS },
 	{ "default route v4", "id 1 dst 0.0.0.0/0 proto udp action drop",
@@ -425,6 +435,37 @@ t_list_withdraw(void)
 	finish();
 }
 
+/*
+ * Nested rule prefixes: the walk covers 8 LPM levels over one address. A
+ * prefix under 8 others is refused; a chain grown deeper from above
+ * passes what lies beyond the 8th level, counted as depth_exceeded.
+ */
+static void
+t_depth(void)
+{
+	struct xdp_global_stats gs;
+	struct pk a = { UDP4(V4A, 53) };
+	char rule[128], err[256];
+	int l;
+
+	start("pass", "1000");
+	T_EQ(apply_text(16, "id 1 dst 198.18.0.0/16 action drop"), 0);
+	/* /24 ... /31 over 198.18.1.10, none matching port 53 */
+	for (l = 24; l <= 31; l++) {
+		snprintf(rule, sizeof(rule), "id 1 dst 198.18.1.%d/%d dport 1 "
+		    "action drop", 10 & ~((1 << (32 - l)) - 1), l);
+		T_EQ(apply_text(l, rule), l < 31 ? 0 : -E2BIG);
+	}
+	T_EQ(run(&a, 1), XDP_DROP);	/* /16 is the 8th level */
+	T_EQ(xdp_backend.withdraw(16, err, sizeof(err)), 0);
+	T_EQ(apply_text(31, rule), 0);
+	T_EQ(apply_text(16, "id 1 dst 198.18.0.0/16 action drop"), 0);
+	T_EQ(run(&a, 1), XDP_PASS);	/* /16 is the 9th */
+	T_EQ(xdp_global(&gs), 0);
+	T_EQ(gs.depth_exceeded, 1);
+	finish();
+}
+
 /* A failed apply leaves the old set in force. */
 static void
 t_all_or_nothing(void)
@@ -556,6 +597,7 @@ main(void)
 	T_RUN(t_counters_survive);
 	T_RUN(t_withdraw);
 	T_RUN(t_list_withdraw);
+	T_RUN(t_depth);
 	T_RUN(t_all_or_nothing);
 	T_RUN(t_adopt);
 	T_RUN(t_rate_burst);
