@@ -112,14 +112,17 @@ if ! ip -n "$NSB" link show xb0 | grep -q xdp && [ ! -e "$PIN" ] &&
 else
 	fail xdp_flush "$(ip -n "$NSB" link show xb0 | head -2); received $(recv_port 5000)"
 fi
-# mode auto on a driver without native XDP (the namespace's loopback):
-# generic, and logged
-xctl -i lo load-rules /dev/null 2>"$T/auto.err"
-if grep -q 'falling back to generic' "$T/auto.err" &&
-   ip -n "$NSB" link show lo | grep -q 'xdpgeneric'; then
+# two interfaces at once, mode auto: native on the veth, generic (and
+# logged) on a driver without native XDP, the namespace's loopback
+xctl -i lo -i xb0 load-rules /dev/null 2>"$T/auto.err"
+if grep -q 'lo: native mode unavailable.*falling back to generic' \
+	"$T/auto.err" &&
+   ip -n "$NSB" link show lo | grep -q 'xdpgeneric' &&
+   ip -n "$NSB" link show xb0 | grep -q 'prog/xdp ' &&
+   [ "$(xctl status | grep -c '^interface ')" = 2 ]; then
 	ok xdp_auto_fallback_generic
 else
-	fail xdp_auto_fallback_generic "$(cat "$T/auto.err"; ip -n "$NSB" link show lo)"
+	fail xdp_auto_fallback_generic "$(cat "$T/auto.err"; ip -n "$NSB" link show lo; xctl status)"
 fi
 xctl flush
 [ $failures = 0 ]
