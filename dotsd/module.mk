@@ -82,5 +82,14 @@ PROGS		+= $(OUT)/bin/dotsd
 $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
 		$(DOTSD_CONF_OBJS) $(YANG_OBJS) $(MITIGATE_OBJS) $(XDP_OBJS) \
 		$(BGP_OBJS) $(LIB_OBJS)
+# make bench: tests/bench/signal-bench.sh drives the DTLS load client.
+SIG_BENCH_OBJ	:= $(OUT)/tests/bench/signal_bench.o
+$(SIG_BENCH_OBJ): $(OUT)/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+$(OUT)/tests/bench/signal-bench: $(SIG_BENCH_OBJ)
+BENCHES		+= tests/bench/signal-bench.sh
+tests/bench/signal-bench.sh: $(OUT)/tests/bench/signal-bench $(OUT)/bin/dotsd
 # end signal channel
 
