@@ -49,7 +49,7 @@ sent_x=$(( (sent + 1) / 2 )); sent_y=$(( sent / 2 ))
 got_x=$(recv_port 6000); got_y=$(recv_port 6001)
 dropped=$(stat_of 1 pkts_dropped)
 mis=$(( got_x + sent_y - got_y ))
-echo "# $SWAPS swaps in $(echo "$end - $start" | bc) s while sending $sent packets"
+echo "# $SWAPS swaps in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s while sending $sent packets"
 if [ "$sent" -gt 10000 ] && [ "$mis" = 0 ] && [ "$dropped" = "$sent_x" ]; then
 	ok xdp_swap_zero_misclassified
 else

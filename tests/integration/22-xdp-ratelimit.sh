@@ -38,10 +38,10 @@ window() {
 	for w in 1 2 3; do
 		sleep 1
 		cur=$(stat_of "$1" "$2"); curt=$(date +%s.%N)
-		rate=$(echo "($cur - $prev) / ($curt - $prevt)" | bc -l)
-		pct=$(echo "100 * $rate / $3" | bc -l)
-		figs="$figs $(printf '%.1f%%' "$pct")"
-		if [ "$(echo "$pct < 90 || $pct > 110" | bc)" = 1 ]; then
+		pct=$(awk -v c="$cur" -v p="$prev" -v ct="$curt" -v pt="$prevt" \
+			-v lim="$3" 'BEGIN { printf "%.1f", 100 * (c - p) / (ct - pt) / lim }')
+		figs="$figs $pct%"
+		if awk -v x="$pct" 'BEGIN { exit !(x < 90 || x > 110) }'; then
 			bad=1
 		fi
 		prev=$cur; prevt=$curt
