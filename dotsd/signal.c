@@ -1345,9 +1345,9 @@ signal_init(const struct dotsd_conf *c, char *err, size_t errlen)
 	if (idle < 300)
 		idle = 300;
 	coap_context_set_session_timeout(ctx, idle);
-	if (c->cert[0] != '\0' && (r = setup_pki(err, errlen)) != 0)
-		return r;
 	if (c->psk && (r = setup_psk(err, errlen)) != 0)
+		return r;
+	if (c->cert[0] != '\0' && (r = setup_pki(err, errlen)) != 0)
 		return r;
 	for (i = 0; i < c->nlisten; i++)
 		if ((r = add_endpoint(&c->listen[i], err, errlen)) != 0)
