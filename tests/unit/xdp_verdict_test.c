@@ -272,6 +272,47 @@ t_verdict_table(void)
 	T_EQ(fails, 0);
 }
 
+/*
+ * Every truncation of a packet that a rule drops is malformed (or not IP
+ * at all) and, with "malformed pass", passes: a cut never turns into a
+ * match on bytes that are not there.
+ */
+static void
+t_truncations(void)
+{
+	static const struct pk pkts[] = {
+		{ UDP4(V4A, 53), .ip_opts = 8, .vlans = 1 },
+		{ TCP4(V4A, 53, 0x02), .frag = 1 },
+		{ UDP6(V6A, 53), .exthdrs = 2, .frag = 1, .vlans = 2 },
+		{ .v6 = 1, .src = SRC6, .dst = V6A, .proto = 58,
+		  .icmp_type = 128, .exthdrs = 1 },
+	};
+	uint8_t buf[2048];
+	size_t i, len, cut;
+	int v;
+
+	start("pass", "1000");
+	T_EQ(apply_text(1, "id 1 dst 198.18.1.0/24 dport 53 action drop\n"
+	    "id 2 dst 198.18.1.0/24 tcp-flags syn action drop\n"
+	    "id 3 dst 2001:db8:1::/48 port 53 action drop\n"
+	    "id 4 dst 2001:db8:1::/48 icmp-type 128 action drop"), 0);
+	for (i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
+		len = pk_build(&pkts[i], buf);
+		for (cut = 14; cut <= len; cut++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf,
+			    .data_size_in = cut, .repeat = 1);
+
+			if (bpf_prog_test_run_opts(xdp_prog_fd(), &o) != 0)
+				T_FAIL("test run: %s", strerror(errno));
+			v = o.retval;
+			if (v != (cut == len ? XDP_DROP : XDP_PASS))
+				T_FAIL("packet %zu cut to %zu of %zu: verdict %d",
+				    i, cut, len, v);
+		}
+	}
+	finish();
+}
+
 /* Malformed packets to a protected destination, with "malformed drop". */
 static void
 t_malformed_drop(void)
@@ -592,6 +633,7 @@ main(void)
 	}
 	log_init(1, 0, "xdp_verdict_test");
 	T_RUN(t_verdict_table);
+	T_RUN(t_truncations);
 	T_RUN(t_malformed_drop);
 	T_RUN(t_counters);
 	T_RUN(t_counters_survive);
