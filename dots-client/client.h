@@ -204,5 +204,6 @@ int	cuid_from_bytes(const uint8_t *data, size_t len, char *out,
 int	cuid_from_cert(const char *pem_path, char *out, size_t outlen,
 	    char *err, size_t errlen);
 uint32_t mid_from_time(time_t now);
+int	mid_next(const char *state_path, time_t now, uint32_t *mid);
 
 #endif

@@ -2,9 +2,15 @@
  * cuid.c: the client identifiers the client makes up itself: cuid per
  * RFC 9132 §4.4.1.1, and time-derived mid/sid values.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -91,4 +97,46 @@ mid_from_time(time_t now)
 	if (now <= CLIENT_ID_EPOCH)
 		return 1;
 	return (uint32_t)(now - CLIENT_ID_EPOCH);
+}
+
+/*
+ * The next mid (or sid): the time-derived value, or one more than the
+ * last one handed out if that is not smaller, so that two invocations in
+ * the same second (a detector reporting two hosts at once) still get
+ * distinct, increasing mids. The last value lives in state_path, locked
+ * while read and rewritten. Returns 0, or -errno when the file cannot be
+ * used (*mid then holds the time-derived value).
+ */
+int
+mid_next(const char *state_path, time_t now, uint32_t *mid)
+{
+	char		 buf[32];
+	uint32_t	 t = mid_from_time(now);
+	unsigned long	 last;
+	ssize_t		 n;
+	int		 fd, rv = 0;
+
+	*mid = t;
+	if ((fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		rv = -errno;
+		goto out;
+	}
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) < 0) {
+		rv = -errno;
+		goto out;
+	}
+	buf[n] = '\0';
+	last = strtoul(buf, NULL, 10);
+	/* a stored value far ahead of the clock (a clock set back, a
+	 * corrupt file) is honoured only up to the rollover mark */
+	if (last >= t && last < 3221225471UL)
+		*mid = (uint32_t)last + 1;
+	n = snprintf(buf, sizeof(buf), "%u\n", *mid);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		rv = -EIO;
+out:
+	close(fd);	/* releases the lock */
+	return rv;
 }

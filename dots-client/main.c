@@ -482,6 +482,41 @@ derive_cuid(struct run *rn)
 	    strlen(o->psk_identity), rn->cuid, sizeof(rn->cuid));
 }
 
+/*
+ * A mid or sid nobody gave: time-derived, kept increasing across quick
+ * invocations by $XDG_STATE_HOME/dots-client/ids (default
+ * ~/.local/state/dots-client/ids). Without a usable state file, time
+ * alone.
+ */
+static uint32_t
+default_id(const struct client_opts *o)
+{
+	const char	*base, *home;
+	char		 path[4096], *p;
+	uint32_t	 id;
+	int		 rv;
+
+	if ((base = getenv("XDG_STATE_HOME")) != NULL && *base == '/')
+		snprintf(path, sizeof(path), "%s/dots-client/ids", base);
+	else if ((home = getenv("HOME")) != NULL && *home == '/')
+		snprintf(path, sizeof(path), "%s/.local/state/dots-client/ids",
+		    home);
+	else
+		return mid_from_time(time(NULL));
+	/* mkdir -p of the directories under the base */
+	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		rv = mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+		*p = '/';
+		if (rv < 0)
+			break;
+	}
+	if ((rv = mid_next(path, time(NULL), &id)) < 0 && o->verbose)
+		warnx_("%s: %s; mid from the clock alone", path,
+		    strerror(-rv));
+	return id;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,11 +562,11 @@ main(int argc, char **argv)
 	}
 	/* RFC 9132 §4.4.1.2, §4.5.2: increasing mid and sid */
 	if (!o.has_mid && o.cmd == CMD_REQUEST) {
-		o.mid = mid_from_time(time(NULL));
+		o.mid = default_id(&o);
 		o.has_mid = 1;
 	}
 	if (!o.has_sid && o.cmd == CMD_CONFIG_SET) {
-		o.sid = mid_from_time(time(NULL));
+		o.sid = default_id(&o);
 		o.has_sid = 1;
 	}
 	if (o.verbose)

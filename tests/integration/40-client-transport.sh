@@ -16,29 +16,37 @@ cl_setup
 
 # coap-server -p P listens for DTLS and TLS on P+1.
 PORT=$((30000 + ($$ % 9000) * 2))
-SPORT=$((PORT + 1))
 SRV_PID=
 
-# srv_start [extra coap-server args]: (re)starts the server, log in $T/srv.log
+# srv_start [extra coap-server args]: (re)starts the server, log in
+# $T/srv.log. A port in use (another test run) moves to the next pair.
 srv_start() {
 	srv_stop
-	# line-buffered, so the log is complete when the client returns
-	stdbuf -oL -eL coap-server-openssl -A 127.0.0.1 -p $PORT -d 20 -v 7 \
-		-c "$T/c/server.pem" -j "$T/c/server.key" -C "$T/c/ca.pem" \
-		-k dots-test-secret "$@" >"$T/srv.log" 2>&1 &
-	SRV_PID=$!
-	PIDS="$PIDS $SRV_PID"
-	sleep 0.5
-	kill -0 $SRV_PID 2>/dev/null ||
-		{ fail "coap-server-openssl did not start"; exit 1; }
+	tries=0
+	while :; do
+		SPORT=$((PORT + 1))
+		# line-buffered, so the log is complete when the client returns
+		stdbuf -oL -eL coap-server-openssl -A 127.0.0.1 -p $PORT -d 20 \
+			-v 7 -c "$T/c/server.pem" -j "$T/c/server.key" \
+			-C "$T/c/ca.pem" -k dots-test-secret "$@" \
+			>"$T/srv.log" 2>&1 &
+		SRV_PID=$!
+		PIDS="$PIDS $SRV_PID"
+		sleep 0.5
+		kill -0 $SRV_PID 2>/dev/null && break
+		tries=$((tries + 1))
+		[ $tries -lt 5 ] ||
+			{ fail "coap-server-openssl did not start"; exit 1; }
+		PORT=$((PORT + 2))
+	done
+	S=coaps://127.0.0.1:$SPORT
+	ST=coaps+tcp://127.0.0.1:$SPORT
 }
 srv_stop() {
 	[ -n "$SRV_PID" ] && kill $SRV_PID 2>/dev/null && wait $SRV_PID 2>/dev/null
 	SRV_PID=
 }
 
-S=coaps://127.0.0.1:$SPORT
-ST=coaps+tcp://127.0.0.1:$SPORT
 C1=$(pki client1)
 PSKHEX=$(printf dots-test-secret | od -An -tx1 | tr -d ' \n')
 CUID=$(cuid_of "$T/c/client1.pem")
@@ -68,6 +76,15 @@ mid=$(sed -n 's/.*"mid":\([0-9]*\).*/\1/p' "$T/out")
 after=$(( $(date +%s) - 1704067200 ))
 check "default mid is the time since 2024 ($mid)" \
 	test $RC -eq 0 -a -n "$mid" -a "${mid:-0}" -ge $before -a "${mid:-0}" -le $after
+
+# Two requests in the same second still get increasing mids (state file).
+dc -s $S $C1 --json request --target 198.18.0.5
+m1=$(sed -n 's/.*"mid":\([0-9]*\).*/\1/p' "$T/out")
+dc -s $S $C1 --json request --target 198.18.0.6
+m2=$(sed -n 's/.*"mid":\([0-9]*\).*/\1/p' "$T/out")
+check "back-to-back default mids increase ($m1, $m2)" \
+	test -n "$m1" -a -n "$m2" -a "${m2:-0}" -gt "${m1:-0}" -a \
+	"${m1:-0}" -gt "${mid:-0}" -a -f "$T/state/dots-client/ids"
 
 # Refresh of the same mid: 2.04 from coap-server (resource exists).
 dc -s $S $C1 request --target 198.18.0.1,2001:db8::1 --port 80 --mid 100 --lifetime 60

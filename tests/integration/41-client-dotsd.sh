@@ -13,6 +13,7 @@ command -v python3 >/dev/null || { skip "python3 missing"; exit 77; }
 . "$SRC/tests/integration/lib-signal.sh"
 NAME=client-dotsd
 sig_setup
+export XDG_STATE_HOME=$T/state	# the client's mid counter
 sig_conf </dev/null
 sig_start
 FAILED=0

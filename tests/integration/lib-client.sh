@@ -74,6 +74,8 @@ cl_setup() {
 		{ skip "openssl command missing"; exit 77; }
 	T=$(mktemp -d /tmp/dots-client-test.XXXXXX)
 	trap cl_cleanup EXIT
+	# the client's mid counter: per test, not the user's
+	export XDG_STATE_HOME=$T/state
 	cl_certs || { fail "cannot make test certificates"; exit 1; }
 }
 

@@ -5,6 +5,7 @@
  * independent of the code under test.
  */
 #include <errno.h>
+#include <fcntl.h>
 
 #include "dots-client/client.h"
 #include "tests/t.h"
@@ -109,6 +110,43 @@ t_mid_from_time(void)
 	T_ASSERT(mid_from_time(time(NULL) + 1) > mid_from_time(time(NULL)));
 }
 
+static void
+t_mid_next(void)
+{
+	char		path[] = "/tmp/client_cuid_test.XXXXXX";
+	uint32_t	mid;
+	int		fd;
+
+	if ((fd = mkstemp(path)) < 0)
+		T_FAIL("mkstemp");
+	close(fd);
+	T_EQ(mid_next(path, CLIENT_ID_EPOCH + 100, &mid), 0);
+	T_EQ(mid, 100);
+	/* same second: still increasing */
+	T_EQ(mid_next(path, CLIENT_ID_EPOCH + 100, &mid), 0);
+	T_EQ(mid, 101);
+	T_EQ(mid_next(path, CLIENT_ID_EPOCH + 100, &mid), 0);
+	T_EQ(mid, 102);
+	/* the clock moves ahead: the clock wins */
+	T_EQ(mid_next(path, CLIENT_ID_EPOCH + 500, &mid), 0);
+	T_EQ(mid, 500);
+	/* the clock goes back: keep increasing */
+	T_EQ(mid_next(path, CLIENT_ID_EPOCH + 50, &mid), 0);
+	T_EQ(mid, 501);
+	/* garbage in the file: the clock */
+	if ((fd = open(path, O_WRONLY | O_TRUNC)) < 0 ||
+	    write(fd, "junk\n", 5) != 5)
+		T_FAIL("rewrite");
+	close(fd);
+	T_EQ(mid_next(path, CLIENT_ID_EPOCH + 60, &mid), 0);
+	T_EQ(mid, 60);
+	unlink(path);
+	/* no state file possible: the clock, and an error */
+	T_ASSERT(mid_next("/nonexistent/dir/ids", CLIENT_ID_EPOCH + 7,
+	    &mid) < 0);
+	T_EQ(mid, 7);
+}
+
 int
 main(void)
 {
@@ -117,5 +155,6 @@ main(void)
 	T_RUN(t_cuid_cert_ec);
 	T_RUN(t_cuid_cert_ed25519);
 	T_RUN(t_mid_from_time);
+	T_RUN(t_mid_next);
 	return t_done();
 }
