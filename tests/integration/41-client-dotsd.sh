@@ -155,6 +155,16 @@ check "FastNetMon ban: mitigation for 198.18.9.9/32, mid remembered" sh -c \
 frc=$?
 check "FastNetMon unban: withdrawn, state removed" sh -c \
 	"test $frc -eq 0 && test ! -e '$T/fnm/198.18.9.9.mid'"
+# two hosts banned at once: distinct mids, both mitigations kept
+echo a | "$FNM" 198.18.9.21 incoming 9 ban & p1=$!
+echo b | "$FNM" 198.18.9.22 incoming 9 ban & p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+m1=$(cat "$T/fnm/198.18.9.21.mid" 2>/dev/null)
+m2=$(cat "$T/fnm/198.18.9.22.mid" 2>/dev/null)
+dc -s $S $C1 get
+check "FastNetMon: two simultaneous bans, mids $m1 and $m2, both active" \
+	sh -c "test $r1 -eq 0 -a $r2 -eq 0 -a -n '$m1' -a -n '$m2' -a '$m1' != '$m2' && grep -q '^  target 198.18.9.21/32' '$T/out' && grep -q '^  target 198.18.9.22/32' '$T/out'"
 echo x | "$FNM" 198.18.9.10 outgoing 1 ban
 check "FastNetMon outgoing attack: no request" \
 	test ! -e "$T/fnm/198.18.9.10.mid"
