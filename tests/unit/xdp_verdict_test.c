@@ -9,6 +9,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdio.h>
@@ -36,8 +37,8 @@ start(const char *malformed, const char *max_rules)
 
 	/* a test's restart adopts its own pins; a new test starts clean */
 	if (pin[0] == '\0') {
-		snprintf(pin, sizeof(pin), "/sys/fs/bpf/dx-ut-%d",
-		    (int)getpid());
+		snprintf(pin, sizeof(pin), "/sys/fs/bpf/dx-ut-%d-%d",
+		    (int)getppid(), (int)getpid());
 		xdp_flush(pin, err, sizeof(err));
 	}
 	T_EQ(xdp_backend.configure("pin-path", pin, err, sizeof(err)), 0);
@@ -624,6 +625,26 @@ t_scale_100k(void)
 	finish();
 }
 
+/* A test that failed half-way left its pins: remove them. */
+static void
+flush_leftovers(void)
+{
+	char prefix[64], path[512], err[256];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "dx-ut-%d-", (int)getpid());
+	if ((d = opendir("/sys/fs/bpf")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			snprintf(path, sizeof(path), "/sys/fs/bpf/%s",
+			    de->d_name);
+			xdp_flush(path, err, sizeof(err));
+		}
+	closedir(d);
+}
+
 int
 main(void)
 {
@@ -644,5 +665,6 @@ main(void)
 	T_RUN(t_adopt);
 	T_RUN(t_rate_burst);
 	T_RUN(t_scale_100k);
+	flush_leftovers();
 	return t_done();
 }
