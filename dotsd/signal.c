@@ -5,6 +5,7 @@
  * and separate (async) responses. Session state, heartbeats and /config
  * semantics live in session.c; /mitigate semantics in mitreq.c.
  */
+#include <sys/epoll.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1378,8 +1379,11 @@ signal_fini(void)
 
 	while ((o = LIST_FIRST(&observers)) != NULL)
 		obs_free(o);
-	if (ctx != NULL)
+	if (ctx != NULL) {
+		/* Our own shutdown is no signal loss: no session events. */
+		coap_register_event_handler(ctx, NULL);
 		coap_free_context(ctx);	/* sends close_notify */
+	}
 	ctx = NULL;
 	sess_fini();
 	sesscfg_fini();
@@ -1404,6 +1408,11 @@ signal_pollfds(struct pollfd *pfd, int max)
 	return 1;
 }
 
+/*
+ * Retransmissions, timeouts and the epoll interest of every session: the
+ * walk over all sessions libcoap 4.3.1 does per wake-up. Done here, once
+ * per loop iteration, and not again by signal_process().
+ */
 int
 signal_timeout_ms(void)
 {
@@ -1413,18 +1422,31 @@ signal_timeout_ms(void)
 	if (ctx == NULL)
 		return -1;
 	coap_ticks(&now);
-	/* Retransmissions and block timers; 0 means none pending. */
 	ms = coap_io_prepare_epoll(ctx, now);
 	return ms == 0 ? -1 : (int)ms;
 }
 
+/*
+ * Reads up to SIGNAL_BATCH ready datagrams/segments per wake-up, so the
+ * per-session walk of signal_timeout_ms() is paid once per batch rather
+ * than once per datagram (libcoap reads one per coap_io_do_epoll()).
+ */
+#define SIGNAL_BATCH	64
+
 void
 signal_process(const struct pollfd *pfd, int n)
 {
-	(void)pfd;
-	(void)n;
-	if (ctx != NULL)
-		coap_io_process(ctx, COAP_IO_NO_WAIT);
+	struct epoll_event ev[16];
+	int fd, k, i;
+
+	if (ctx == NULL || n < 1 || !(pfd[0].revents & POLLIN))
+		return;
+	fd = pfd[0].fd;
+	for (i = 0; i < SIGNAL_BATCH; i++) {
+		if ((k = epoll_wait(fd, ev, 16, 0)) <= 0)
+			break;
+		coap_io_do_epoll(ctx, ev, (size_t)k);
+	}
 }
 
 void
