@@ -916,8 +916,8 @@ set_lifetime(struct mreq *m, int64_t granted, time_t now)
 static uint32_t
 abt_period(void)
 {
-	uint32_t	p = conf && conf->abt_period ? conf->abt_period :
-	    ABT_DEFAULT;
+	/* a configured 0 ends a withdrawn mitigation at the next tick */
+	uint32_t	p = conf ? conf->abt_period : ABT_DEFAULT;
 
 	return p > ABT_MAX ? ABT_MAX : p;
 }
