@@ -30,4 +30,4 @@ $(BGP_TOBJS): $(OUT)/tests/%.o: tests/%.c
 FUZZERS		+= $(OUT)/fuzz/bgp_msg
 $(OUT)/fuzz/bgp_msg: tests/fuzz/bgp_msg_fuzz.c bgp/msg.c bgp/flowspec.c
 
-# BENCHES += tests/bench/bgp-bench.sh (next commit)
+BENCHES		+= tests/bench/bgp-bench.sh
