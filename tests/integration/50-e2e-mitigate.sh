@@ -45,12 +45,10 @@ check "reconcile: backends match the mitigation" 3 lab_reconciled
 
 # --- traffic: attack dropped, legitimate traffic passes ----------------
 lab_recv_start 9000-9001 12 -6 || fail "UDP sink did not start"
-lab_exec attacker "$LAB_TRAFFIC" send "$LAB_VICTIM" 9000 -n 30000 \
-    -r 10000 >"$T/atk4" &
-A4=$!
-lab_exec attacker "$LAB_TRAFFIC" send "$V6" 9000 -n 10000 -r 5000 \
-    >"$T/atk6" &
-A6=$!
+lab_send_bg attacker "$LAB_VICTIM" 9000 "$T/atk4" -n 30000 -r 10000
+A4=$SEND_PID
+lab_send_bg attacker "$V6" 9000 "$T/atk6" -n 10000 -r 5000
+A6=$SEND_PID
 legit=$(lab_send legit 9001 -n 1500 -r 500)
 wait $A4 $A6
 atk=$(( $(sed -n 's/^sent //p' "$T/atk4") + $(sed -n 's/^sent //p' "$T/atk6") ))

@@ -191,7 +191,9 @@ EOT
 		printf '    [neighbors.afi-safis.config]\n'
 		printf '      afi-safi-name = "%s"\n' $f
 	done >>"$T/gobgpd.toml"
-	lab_exec transit gobgpd -f "$T/gobgpd.toml" -l warn \
+	# not through lab_exec: a backgrounded function is a subshell, and
+	# $! must be the PID of the program itself to kill it
+	ip netns exec "$(lab_ns transit)" gobgpd -f "$T/gobgpd.toml" -l warn \
 	    --api-hosts 127.0.0.1:50051 >>"$T/gobgpd.log" 2>&1 &
 	GOBGP_PID=$!
 	LAB_PIDS="$LAB_PIDS $GOBGP_PID"
@@ -325,8 +327,8 @@ lab_dc() {
 # into $T/recv.out (-6: IPv6 and IPv4); waits until it is bound. Sets
 # RECV_PID.
 lab_recv_start() {
-	lab_exec customer "$LAB_TRAFFIC" recv "$1" -t "$2" ${3:-} \
-	    >"$T/recv.out" &
+	ip netns exec "$(lab_ns customer)" "$LAB_TRAFFIC" recv "$1" -t "$2" \
+	    ${3:-} >"$T/recv.out" &
 	RECV_PID=$!
 	LAB_PIDS="$LAB_PIDS $RECV_PID"
 	i=0
@@ -347,7 +349,7 @@ lab_recv_port() {
 }
 
 # lab_send NS PORT ARGS...: UDP from attacker or legit to the victim;
-# prints the number of packets sent.
+# prints the number of packets sent. In the background, use lab_send_bg.
 lab_send() {
 	ls_ns=$1 ls_port=$2
 	shift 2
@@ -393,4 +395,15 @@ lab_dropped() {
 	lab_dc get --mid "$1" >/dev/null
 	sed -n 's/^  dropped [0-9]* bytes, \([0-9]*\) packets.*/\1/p' \
 	    "$T/dc.out"
+}
+
+# lab_send_bg NS DST PORT FILE ARGS...: a sender in the background, its
+# "sent N" line into FILE; sets SEND_PID (the sender itself).
+lab_send_bg() {
+	lsb_ns=$1 lsb_dst=$2 lsb_port=$3 lsb_file=$4
+	shift 4
+	ip netns exec "$(lab_ns "$lsb_ns")" "$LAB_TRAFFIC" send "$lsb_dst" \
+	    "$lsb_port" "$@" >"$lsb_file" &
+	SEND_PID=$!
+	LAB_PIDS="$LAB_PIDS $SEND_PID"
 }
