@@ -70,7 +70,11 @@ setup_engine(const struct dotsd_conf *conf, char *err, size_t errlen)
 		const struct kv_conf *kv = &conf->kv[i];
 
 		why[0] = '\0';
-		if (strcmp(kv->section, "mitigation") == 0)
+		if (strcmp(kv->section, "mitigation") == 0 &&
+		    strcmp(kv->key, "conflict-policy") == 0)
+			r = mitreq_configure(kv->key, kv->value, why,
+			    sizeof(why));
+		else if (strcmp(kv->section, "mitigation") == 0)
 			r = engine_configure(kv->key, kv->value, why,
 			    sizeof(why));
 		else if (strcmp(kv->section, "xdp") == 0)
@@ -247,12 +251,16 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (setup_engine(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (conf->resolver[0] != '\0' &&
+	    resolve_set_servers(conf->resolver) != 0)
+		fatalx("%s: bad resolver list", conf->path);
 	if (resolve_init() != 0)
 		fatalx("cannot start the resolver");
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
 	if (signal_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	control_set_conf(conf);
 	if (conf->control[0] != '\0' &&
 	    control_init(conf->control, err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -267,6 +275,7 @@ main(int argc, char *argv[])
 	metrics_fini();
 	control_fini();
 	signal_fini();
+	mitreq_fini();
 	resolve_fini();
 	/* Backends stop; pinned XDP programs keep dropping (xdp/loader.c). */
 	engine_stop();

@@ -61,6 +61,7 @@ struct obs {
 
 /* A request answered later (signal_async_reply). */
 struct pending {
+	LIST_ENTRY(pending) entry;
 	coap_session_t	*cs;		/* referenced */
 	uint8_t		 token[8];
 	size_t		 toklen;
@@ -71,6 +72,7 @@ static const struct dotsd_conf *conf;
 static coap_context_t *ctx;
 static coap_resource_t *res_dots;
 static LIST_HEAD(, obs) observers = LIST_HEAD_INITIALIZER(observers);
+static LIST_HEAD(, pending) pendings = LIST_HEAD_INITIALIZER(pendings);
 static uint8_t *pem_cert, *pem_key, *pem_ca;
 static size_t pem_cert_len, pem_key_len, pem_ca_len;
 static uint8_t *hb_body[2];		/* peer-hb-status false/true */
@@ -638,6 +640,29 @@ pending_new(const struct req *rq)
 	return p;
 }
 
+static void
+pending_free(struct pending *p)
+{
+	LIST_REMOVE(p, entry);
+	coap_session_release(p->cs);
+	free(p);
+}
+
+/* The session closed: mitreq will not answer these, nor will we. */
+static void
+pending_cancel(coap_session_t *cs)
+{
+	struct pending *p, *next;
+
+	for (p = LIST_FIRST(&pendings); p != NULL; p = next) {
+		next = LIST_NEXT(p, entry);
+		if (cs != NULL && p->cs != cs)
+			continue;
+		mitreq_cancel(p);
+		pending_free(p);
+	}
+}
+
 void
 signal_async_reply(void *pending, struct dots_reply *r)
 {
@@ -681,8 +706,7 @@ out:
 	free(buf);
 	json_decref(r->body);
 	r->body = NULL;
-	coap_session_release(p->cs);
-	free(p);
+	pending_free(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -733,7 +757,12 @@ handle_mitigate(struct req *rq)
 	r.max_age = -1;
 	peer.client = rq->s->client;
 	peer.session = rq->cs;
-	peer.pending = p = pending_new(rq);
+	/* Registered before the call: mitreq may answer from a callback. */
+	if ((p = pending_new(rq)) != NULL) {
+		coap_session_reference(rq->cs);
+		LIST_INSERT_HEAD(&pendings, p, entry);
+	}
+	peer.pending = p;
 
 	if (rq->method == COAP_REQUEST_CODE_PUT)
 		mitreq_put(&peer, &u, wire, efficacy, &r);
@@ -745,11 +774,11 @@ handle_mitigate(struct req *rq)
 
 	if (r.async && p != NULL) {
 		/* Empty ACK now (CON), the answer later. */
-		coap_session_reference(rq->cs);
 		json_decref(r.body);
 		return;
 	}
-	free(p);
+	if (p != NULL)
+		pending_free(p);
 	if (r.drop) {
 		json_decref(r.body);
 		return;
@@ -1027,6 +1056,12 @@ handle_event(coap_session_t *cs, const coap_event_t event)
 		break;
 	case COAP_EVENT_DTLS_ERROR:
 		dotsd_counters.handshakes_failed++;
+		pending_cancel(cs);
+		break;
+	case COAP_EVENT_DTLS_CLOSED:
+	case COAP_EVENT_TCP_CLOSED:
+	case COAP_EVENT_SESSION_CLOSED:
+		pending_cancel(cs);
 		break;
 	default:
 		break;
@@ -1379,6 +1414,7 @@ signal_fini(void)
 
 	while ((o = LIST_FIRST(&observers)) != NULL)
 		obs_free(o);
+	pending_cancel(NULL);
 	if (ctx != NULL) {
 		/* Our own shutdown is no signal loss: no session events. */
 		coap_register_event_handler(ctx, NULL);

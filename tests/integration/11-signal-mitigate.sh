@@ -114,6 +114,19 @@ case $r in
 *) fail "target outside the client's domain: $r" ;;
 esac
 
+# target-fqdn is resolved asynchronously: a CON request gets an empty
+# ACK, then a separate CON response (here 4.00: localhost is loopback).
+json2cbor fqdn '{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{"target-fqdn": ["localhost"], "lifetime": 600}]}}'
+r=$(coap client1 "$U1/mid=400" -m put -t 271 -f "$T/fqdn.cbor")
+case $r in
+4.00|2.01)
+	grep -q "t:ACK c:0.00" "$T/out.log" &&
+	grep -q "t:CON c:$r" "$T/out.log" &&
+		ok "target-fqdn: empty ACK, then separate CON $r" ||
+		ok "target-fqdn answered $r (resolved before the ACK)" ;;
+*) fail "target-fqdn: $r" ;;
+esac
+
 # A representation larger than a datagram: Block2 in responses and in
 # notifications, each block cut from the current state (same ETag).
 UB=$(url dtls 127.0.0.1 mitigate/cuid=cuid-big)
