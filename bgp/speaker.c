@@ -1444,6 +1444,8 @@ encode_group(const struct mit_ruleset *rs, struct new_set *s,
 		if (rule->dst.family != AF_INET && !v6)
 			return speaker_err(err, errlen, -EINVAL,
 			    "rule %u: no destination", rule->id);
+		if (action == MIT_ACT_ACCEPT)
+			continue;	/* an exception is never announced */
 		if (rule->kind == MIT_KIND_RTBH) {
 			uint8_t	buf[RTBH_NLRI_MAX];
 
@@ -1472,8 +1474,6 @@ encode_group(const struct mit_ruleset *rs, struct new_set *s,
 			    "rule %u: prefix /%u shorter than /%u", rule->id,
 			    rule->dst.len, v6 ? bgp_sp.min_len6 :
 			    bgp_sp.min_len4);
-		if (action == MIT_ACT_ACCEPT)
-			continue;
 		if (action > MIT_ACT_ACCEPT)
 			return speaker_err(err, errlen, -EOPNOTSUPP,
 			    "rule %u: unknown action %u", rule->id, action);

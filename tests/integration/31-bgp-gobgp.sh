@@ -31,6 +31,16 @@ driver_start "$T/speaker.conf" || { fail bgp-gobgp-driver "no start"; exit 1; }
 check gobgp-session-ipv4-md5 20 gobgp_established $SPK4
 check gobgp-session-ipv6-passive 20 gobgp_established $SPK6
 
+# what gobgpd sends us is parsed, validated and counted, never used
+gobgp global rib add -a ipv4 198.18.200.0/24 >/dev/null
+gobgp global rib add -a ipv4-flowspec match destination 198.18.201.0/24 \
+	then discard >/dev/null
+counted() {
+	drv_do peers "neighbor $PEER4 " |
+		grep -q 'updates-in [1-9][0-9]* nlri-in 2 .*treat-as-withdraw 0 '
+}
+check gobgp-updates-from-peer-counted 10 counted
+
 drv "rule 1 flow drop dst 198.18.5.0/24 proto 6 dport 80,443,8000-8080 tcp-flags 0x12/0x02"
 drv "rule 1 flow rate-bytes 125000 dst 198.18.6.1/32 src 198.19.0.0/16 proto 17 sport 53 pkt-len 500-1500 frag 0x02/0x02"
 drv "rule 1 flow rate-packets 1000 dst 198.18.6.2/32 port 0-1023 icmp-type 8 icmp-code 0 dscp 10-12,46"

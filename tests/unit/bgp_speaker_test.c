@@ -426,13 +426,19 @@ t_accept_exception(void)
 	rs.group = 1;
 	rs.nrules = 3;
 	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
-	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.18.5.0", 24);
+	/* an exception may be wider than the announce minimum */
+	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.0.0.0", 8);
 	rs.rules[1].action = MIT_ACT_ACCEPT;
 	rs.rules[1].present = MIT_F_SRC;
 	rs.rules[1].src.family = AF_INET;
 	rs.rules[1].src.len = 32;
 	inet_pton(AF_INET, "198.19.1.1", rs.rules[1].src.addr);
-	rule4(&rs.rules[2], MIT_KIND_FLOW, "198.18.6.0", 24);
+	/* disjoint from the exception (another family): announced */
+	memset(&rs.rules[2], 0, sizeof(rs.rules[2]));
+	rs.rules[2].kind = MIT_KIND_FLOW;
+	rs.rules[2].dst.family = AF_INET6;
+	rs.rules[2].dst.len = 48;
+	inet_pton(AF_INET6, "2001:db8:6::", rs.rules[2].dst.addr);
 	apply_ok();
 	peer_updates(500, &ann, &wd);
 	T_EQ(ann, 1);
