@@ -195,7 +195,7 @@ main(int argc, char *argv[])
 	const char *path = DOTSD_CONF;
 	struct sigaction sa;
 	char err[PATH_MAX + 1024];
-	int ch, debug = 0, noaction = 0, verbose = 0;
+	int ch, n, debug = 0, noaction = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
@@ -258,6 +258,17 @@ main(int argc, char *argv[])
 		fatalx("cannot start the resolver");
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
+	/*
+	 * Pinned XDP groups outlive dotsd: drop those of mitigations that
+	 * ended while it was down (expired, withdrawn) or whose removal a
+	 * crash interrupted, so the backends hold what the database says.
+	 */
+	err[0] = '\0';
+	if ((n = engine_repair(err, sizeof(err))) > 0)
+		log_warnx("after restoring the mitigations, %d difference%s "
+		    "left: %s", n, n == 1 ? "" : "s", err);
+	else if (n < 0)
+		log_warnx("cannot repair the backends: %s", strerror(-n));
 	if (signal_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	control_set_conf(conf);
