@@ -76,7 +76,8 @@ $(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
 # end mitigation requests + store
 
 # signal channel + main (owner: transport/sessions).
-DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/session.c
+DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/signal_uri.c \
+		   dotsd/session.c
 DOTSD_SIG_OBJS	:= $(DOTSD_SIG_SRCS:%.c=$(OUT)/%.o)
 PROGS		+= $(OUT)/bin/dotsd
 $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
@@ -91,5 +92,17 @@ $(SIG_BENCH_OBJ): $(OUT)/%.o: %.c
 $(OUT)/tests/bench/signal-bench: $(SIG_BENCH_OBJ)
 BENCHES		+= tests/bench/signal-bench.sh
 tests/bench/signal-bench.sh: $(OUT)/tests/bench/signal-bench $(OUT)/bin/dotsd
+# Uri-Path parsing: unit test and fuzzer (remote input).
+SIG_TEST_OBJ	:= $(OUT)/tests/unit/dotsd_signal_uri_test.o
+$(SIG_TEST_OBJ): $(OUT)/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+TESTS		+= $(OUT)/tests/dotsd_signal_uri_test
+$(OUT)/tests/dotsd_signal_uri_test: $(SIG_TEST_OBJ) \
+		$(OUT)/dotsd/signal_uri.o $(LIB_OBJS)
+FUZZERS		+= $(OUT)/fuzz/signal_uri_fuzz
+$(OUT)/fuzz/signal_uri_fuzz: tests/fuzz/signal_uri_fuzz.c dotsd/signal_uri.c \
+		dotsd/signal_uri.h
 # end signal channel
 

@@ -81,25 +81,6 @@ cstate_of(const struct client_conf *c)
 	return &cstates[i];
 }
 
-int
-parse_u32(const char *s, size_t len, uint32_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 10)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* "2.00" -> 200. RFC 7951 decimal64 with fraction-digits 2. */
 static int
 parse_decimal(const char *s, uint32_t *out)

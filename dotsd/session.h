@@ -62,8 +62,6 @@ void		 sesscfg_put(const struct client_conf *c, int has_sid,
 		    uint32_t sid, json_t *wire, struct cfg_reply *r);
 void		 sesscfg_delete(const struct client_conf *c,
 		    struct cfg_reply *r);
-/* Parse "sid=N" values and such: decimal uint32, 0 or -EINVAL. */
-int		 parse_u32(const char *s, size_t len, uint32_t *out);
 
 /* signal.c: services session.c needs. */
 int		 signal_send_hb(struct sess *s, int peer_hb_status);

@@ -29,22 +29,16 @@
 #include "dotsd/mitreq.h"
 #include "dotsd/session.h"
 #include "dotsd/signal.h"
+#include "dotsd/signal_uri.h"
 #include "lib/log.h"
 #include "yang/codec.h"
 
 #define SC_PREFIX	"ietf-dots-signal-channel:"
 #define CF_DOTS_CBOR	COAP_MEDIATYPE_APPLICATION_DOTS_CBOR	/* 271 */
-#define MAX_SEGS	8
-#define SEG_LEN		128
+#define MAX_PATH_SEGS	(3 + SIGURI_MAX_SEGS)
 #define MAX_OBS_PER_SESS 32
 #define CONFIG_MAX_AGE	3600	/* s; clients refresh /config before */
 #define DTLS_RCVBUF	(4 * 1024 * 1024)
-
-enum resource {
-	RES_MITIGATE = 0,
-	RES_CONFIG,
-	RES_HB,
-};
 
 /* An Observe registration (RFC 7641), kept here: libcoap 4.3.1 cannot
  * observe its unknown-resource handler, and DOTS keys observers by the
@@ -54,7 +48,7 @@ struct obs {
 	struct sess	*s;
 	uint8_t		 token[8];
 	size_t		 toklen;
-	uint8_t		 res;		/* enum resource */
+	uint8_t		 res;		/* enum sig_resource */
 	struct dots_uri	 uri;
 	uint32_t	 seq;
 };
@@ -267,136 +261,38 @@ struct req {
 	coap_pdu_t	*resp;
 	const coap_string_t *query;
 	coap_pdu_code_t	 method;
-	int		 res;
-	int		 nparams;
-	char		 param[MAX_SEGS][SEG_LEN];
+	struct sig_path	 path;
 	const uint8_t	*body;
 	size_t		 len;
 };
 
 /*
- * Splits the Uri-Path into /.well-known/dots/<resource> and its parameter
- * segments. Returns 0, -ENOENT (not ours: 4.04) or -EINVAL (4.00).
+ * Collects the Uri-Path options and hands them to sigpath_parse().
+ * 0, -ENOENT (not ours: 4.04) or -EINVAL (4.00) with why.
  */
 static int
 parse_path(struct req *rq, char *why, size_t whylen)
 {
-	static const char *names[] = {
-		[RES_MITIGATE] = "mitigate",
-		[RES_CONFIG] = "config",
-		[RES_HB] = "hb",
-	};
+	const char *segs[MAX_PATH_SEGS];
+	size_t lens[MAX_PATH_SEGS];
 	coap_opt_filter_t filter;
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
 	int n = 0;
-	size_t i;
 
 	coap_option_filter_clear(&filter);
 	coap_option_filter_set(&filter, COAP_OPTION_URI_PATH);
 	coap_option_iterator_init(rq->pdu, &it, &filter);
-	rq->res = -1;
 	while ((opt = coap_option_next(&it)) != NULL) {
-		const char *v = (const char *)coap_opt_value(opt);
-		size_t len = coap_opt_length(opt);
-
-		switch (n) {
-		case 0:
-			if (len != 11 || memcmp(v, ".well-known", 11) != 0)
-				return -ENOENT;
-			break;
-		case 1:
-			if (len != 4 || memcmp(v, "dots", 4) != 0)
-				return -ENOENT;
-			break;
-		case 2:
-			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-				if (strlen(names[i]) == len &&
-				    memcmp(names[i], v, len) == 0)
-					rq->res = (int)i;
-			if (rq->res < 0)
-				return -ENOENT;
-			break;
-		default:
-			if (rq->nparams >= MAX_SEGS || len >= SEG_LEN) {
-				snprintf(why, whylen, "too many or too long "
-				    "Uri-Path segments");
-				return -EINVAL;
-			}
-			memcpy(rq->param[rq->nparams], v, len);
-			rq->param[rq->nparams][len] = '\0';
-			if (memchr(v, '\0', len) != NULL) {
-				snprintf(why, whylen, "NUL in Uri-Path");
-				return -EINVAL;
-			}
-			rq->nparams++;
-			break;
+		if (n == MAX_PATH_SEGS) {
+			snprintf(why, whylen, "too many Uri-Path segments");
+			return -EINVAL;
 		}
+		segs[n] = (const char *)coap_opt_value(opt);
+		lens[n] = coap_opt_length(opt);
 		n++;
 	}
-	return n >= 3 ? 0 : -ENOENT;
-}
-
-/* "name=value": value, or NULL if the segment is another parameter. */
-static const char *
-param_value(const char *seg, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(seg, name, n) != 0 || seg[n] != '=')
-		return NULL;
-	return seg + n + 1;
-}
-
-/*
- * RFC 9132 §4.4.1: [cdid=] cuid= [mid=], in that order, values non-empty.
- * cdid is honoured only from a server-domain gateway (§4.4.1: ignored
- * otherwise). 0 or -EINVAL with why.
- */
-static int
-parse_mitigate_uri(const struct req *rq, struct dots_uri *u, char *why,
-    size_t whylen)
-{
-	const char *v;
-	int i = 0;
-
-	memset(u, 0, sizeof(*u));
-	if (i < rq->nparams && (v = param_value(rq->param[i], "cdid"))) {
-		if (*v == '\0' || strlen(v) >= sizeof(u->cdid)) {
-			snprintf(why, whylen, "bad cdid");
-			return -EINVAL;
-		}
-		if (rq->s->client->gateway)
-			snprintf(u->cdid, sizeof(u->cdid), "%s", v);
-		i++;
-	}
-	if (i >= rq->nparams ||
-	    (v = param_value(rq->param[i], "cuid")) == NULL) {
-		snprintf(why, whylen, "missing cuid");
-		return -EINVAL;
-	}
-	if (*v == '\0' || strlen(v) >= sizeof(u->cuid)) {
-		snprintf(why, whylen, "bad cuid");
-		return -EINVAL;
-	}
-	snprintf(u->cuid, sizeof(u->cuid), "%s", v);
-	i++;
-	if (i < rq->nparams) {
-		if ((v = param_value(rq->param[i], "mid")) == NULL ||
-		    parse_u32(v, strlen(v), &u->mid) != 0) {
-			snprintf(why, whylen, "bad Uri-Path segment \"%s\"",
-			    rq->param[i]);
-			return -EINVAL;
-		}
-		u->has_mid = 1;
-		i++;
-	}
-	if (i < rq->nparams) {
-		snprintf(why, whylen, "unexpected Uri-Path segment \"%s\"",
-		    rq->param[i]);
-		return -EINVAL;
-	}
-	return 0;
+	return sigpath_parse(&rq->path, segs, lens, n, why, whylen);
 }
 
 /*
@@ -509,7 +405,7 @@ obs_request(const struct req *rq, const struct dots_uri *u, int ok)
 		o->seq = 2;
 		LIST_INSERT_HEAD(&observers, o, entry);
 	}
-	o->res = (uint8_t)rq->res;
+	o->res = (uint8_t)rq->path.res;
 	if (u != NULL)
 		o->uri = *u;
 	return o->seq++;
@@ -727,7 +623,8 @@ handle_mitigate(struct req *rq)
 	int64_t seq = -1;
 	int efficacy = 0;
 
-	if (parse_mitigate_uri(rq, &u, why, sizeof(why)) != 0) {
+	if (sigpath_mitigate(&rq->path, rq->s->client->gateway, &u, why,
+	    sizeof(why)) != 0) {
 		reply_diag(rq->resp, 400, "%s", why);
 		return;
 	}
@@ -807,22 +704,12 @@ handle_config(struct req *rq)
 	int has_sid = 0;
 	int64_t seq = -1;
 	json_t *wire = NULL;
-	const char *v;
 	char why[256];
 
-	/* RFC 9132 §4.5: [sid=]; a cuid here is an error. */
-	if (rq->nparams > 1) {
-		reply_diag(rq->resp, 400, "unexpected Uri-Path segment");
+	if (sigpath_config(&rq->path, &has_sid, &sid, why, sizeof(why)) !=
+	    0) {
+		reply_diag(rq->resp, 400, "%s", why);
 		return;
-	}
-	if (rq->nparams == 1) {
-		if ((v = param_value(rq->param[0], "sid")) == NULL ||
-		    parse_u32(v, strlen(v), &sid) != 0) {
-			reply_diag(rq->resp, 400, "bad Uri-Path segment "
-			    "\"%s\"", rq->param[0]);
-			return;
-		}
-		has_sid = 1;
 	}
 	memset(&r, 0, sizeof(r));
 	switch ((int)rq->method) {
@@ -865,7 +752,7 @@ handle_hb(struct req *rq)
 	char why[256];
 
 	/* RFC 9132 §4.7: no parameters; body with peer-hb-status. */
-	if (rq->nparams > 0) {
+	if (rq->path.nparams > 0) {
 		reply_diag(rq->resp, 400, "unexpected Uri-Path segment");
 		return;
 	}
@@ -936,7 +823,7 @@ handle_request(coap_resource_t *resource, coap_session_t *cs,
 		reply_diag(resp, 400, "%s", why);
 		return;
 	}
-	if (!method_ok(rq.res, rq.method)) {
+	if (!method_ok(rq.path.res, rq.method)) {
 		reply_diag(resp, 405, "method not allowed");
 		return;
 	}
@@ -959,7 +846,7 @@ handle_request(coap_resource_t *resource, coap_session_t *cs,
 		return;
 	}
 
-	switch (rq.res) {
+	switch (rq.path.res) {
 	case RES_MITIGATE:
 		handle_mitigate(&rq);
 		break;

@@ -19,7 +19,7 @@ hexbody s09-put-hb-req "$T/hb.cbor"
 # psk IDENTITY KEY URL: response code ("none" when refused)
 psk() {
 	rm -f "$T/body"
-	timeout 20 coap-client-openssl -v 7 -B 3 -u "$1" -k "$2" -m put \
+	timeout 20 coap-client-openssl -v 7 -B 5 -u "$1" -k "$2" -m put \
 		-t 271 -f "$T/hb.cbor" "$3" >"$T/out.log" 2>&1
 	code=$(sed -n 's/.*v:1 t:[A-Z]* c:\([0-9]\.[0-9][0-9]\) .*/\1/p' \
 		"$T/out.log" | grep -v '^0\.' | tail -1)
