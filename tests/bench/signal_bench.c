@@ -392,8 +392,8 @@ bench_sessions(int n, int seconds, int interval)
 	t1 = now_s();
 	cpu1 = server_cpu();
 	printf("%6d DTLS sessions: %d heartbeats in %.0f s (%.0f/s), %d "
-	    "answered 2.04; server CPU %.1f %% of a core, %.0f us per "
-	    "heartbeat\n", n, sent, t1 - t0, sent / (t1 - t0), ok,
+	    "answered (%d 2.04); server CPU %.1f %% of a core, %.0f us per "
+	    "heartbeat\n", n, sent, t1 - t0, sent / (t1 - t0), got, ok,
 	    100 * (cpu1 - cpu0) / (t1 - t0),
 	    (cpu1 - cpu0) * 1e6 / (sent ? sent : 1));
 	for (i = 0; i < n; i++) {
