@@ -28,7 +28,9 @@
 #define DOTSD_CONF	"/etc/dotsd.conf"
 #define MAX_PFD		64
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit, reload;
+static struct dotsd_conf *conf;
+static const char *conf_path = DOTSD_CONF;
 
 static void
 usage(void)
@@ -40,17 +42,73 @@ usage(void)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		quit = 1;
 }
 
 static int
-has_section(const struct dotsd_conf *conf, const char *section)
+same_kv(const struct dotsd_conf *a, const struct dotsd_conf *b)
 {
 	int i;
 
-	for (i = 0; i < conf->nkv; i++)
-		if (strcmp(conf->kv[i].section, section) == 0)
+	if (a->nkv != b->nkv)
+		return 0;
+	for (i = 0; i < a->nkv; i++)
+		if (strcmp(a->kv[i].section, b->kv[i].section) != 0 ||
+		    strcmp(a->kv[i].key, b->kv[i].key) != 0 ||
+		    strcmp(a->kv[i].value, b->kv[i].value) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * SIGHUP: clients, session parameter ranges, lifetimes and max-sessions
+ * take effect; what needs a restart (listeners, credentials, database,
+ * sockets, backends) is reported and keeps its running value.
+ */
+static void
+do_reload(void)
+{
+	struct dotsd_conf *nc;
+	char err[PATH_MAX + 256];
+
+	if (conf_parse(conf_path, &nc, err, sizeof(err)) != 0) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    err);
+		return;
+	}
+	if (nc->nlisten != conf->nlisten || memcmp(nc->listen, conf->listen,
+	    sizeof(nc->listen[0]) * (size_t)nc->nlisten) != 0 ||
+	    strcmp(nc->cert, conf->cert) != 0 ||
+	    strcmp(nc->key, conf->key) != 0 || strcmp(nc->ca, conf->ca) != 0 ||
+	    nc->psk != conf->psk || strcmp(nc->db, conf->db) != 0 ||
+	    strcmp(nc->control, conf->control) != 0 ||
+	    strcmp(nc->metrics_addr, conf->metrics_addr) != 0 ||
+	    nc->metrics_port != conf->metrics_port || !same_kv(nc, conf))
+		log_warnx("reload: listeners, credentials, database, sockets "
+		    "and backend blocks change only with a restart");
+	if (signal_reconf(nc) != 0) {
+		log_warnx("reload: out of memory; keeping the running "
+		    "configuration");
+		conf_free(nc);
+		return;
+	}
+	mitreq_reconf(nc);
+	control_set_conf(nc);
+	conf_free(conf);
+	conf = nc;
+	log_info("configuration reloaded: %d clients", conf->nclients);
+}
+
+static int
+has_section(const struct dotsd_conf *c, const char *section)
+{
+	int i;
+
+	for (i = 0; i < c->nkv; i++)
+		if (strcmp(c->kv[i].section, section) == 0)
 			return 1;
 	return 0;
 }
@@ -60,14 +118,14 @@ has_section(const struct dotsd_conf *conf, const char *section)
  * backends, keyword by keyword; errors name the config line.
  */
 static int
-setup_engine(const struct dotsd_conf *conf, char *err, size_t errlen)
+setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
 {
 	const struct mit_backend *be;
 	char why[256];
 	int i, r;
 
-	for (i = 0; i < conf->nkv; i++) {
-		const struct kv_conf *kv = &conf->kv[i];
+	for (i = 0; i < c->nkv; i++) {
+		const struct kv_conf *kv = &c->kv[i];
 
 		why[0] = '\0';
 		if (strcmp(kv->section, "mitigation") == 0 &&
@@ -88,7 +146,7 @@ setup_engine(const struct dotsd_conf *conf, char *err, size_t errlen)
 			r = -EINVAL;
 		}
 		if (r != 0) {
-			snprintf(err, errlen, "%s:%d: %s %s: %s", conf->path,
+			snprintf(err, errlen, "%s:%d: %s %s: %s", c->path,
 			    kv->line, kv->section, kv->key, why);
 			return r;
 		}
@@ -102,21 +160,21 @@ setup_engine(const struct dotsd_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot add null backends");
 		return r;
 	}
-	if (has_section(conf, "xdp")) {
+	if (has_section(c, "xdp")) {
 		be = &xdp_backend;
 		if ((r = engine_add_backend(be)) != 0) {
 			snprintf(err, errlen, "cannot add backend xdp");
 			return r;
 		}
 	}
-	if (has_section(conf, "bgp")) {
+	if (has_section(c, "bgp")) {
 		be = &bgp_backend;
 		if ((r = engine_add_backend(be)) != 0) {
 			snprintf(err, errlen, "cannot add backend bgp");
 			return r;
 		}
 	}
-	if (!has_section(conf, "xdp") && !has_section(conf, "bgp"))
+	if (!has_section(c, "xdp") && !has_section(c, "bgp"))
 		log_info("no xdp or bgp block: mitigations are recorded, "
 		    "not enforced");
 	return engine_start(err, errlen);
@@ -158,6 +216,10 @@ loop(void)
 	int n, nsig, nres, nctl, nmet, timeout, off;
 
 	while (!quit) {
+		if (reload) {
+			reload = 0;
+			do_reload();
+		}
 		n = gather(pfd, &nsig, &nres, &nctl, &nmet);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		/* Wake at the next whole second for the tick. */
@@ -191,8 +253,6 @@ loop(void)
 int
 main(int argc, char *argv[])
 {
-	struct dotsd_conf *conf = NULL;
-	const char *path = DOTSD_CONF;
 	struct sigaction sa;
 	char err[PATH_MAX + 1024];
 	int ch, n, debug = 0, noaction = 0, verbose = 0;
@@ -203,7 +263,7 @@ main(int argc, char *argv[])
 			debug = 1;
 			break;
 		case 'f':
-			path = optarg;
+			conf_path = optarg;
 			break;
 		case 'n':
 			noaction = 1;
@@ -219,7 +279,7 @@ main(int argc, char *argv[])
 		usage();
 
 	log_init(debug || noaction, verbose, "dotsd");
-	if (conf_parse(path, &conf, err, sizeof(err)) != 0) {
+	if (conf_parse(conf_path, &conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -236,10 +296,9 @@ main(int argc, char *argv[])
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	/* SIGHUP reload is not implemented: ignore it rather than die. */
-	sigaction(SIGHUP, &sa, NULL);
 
 	/* Before any backend starts its threads: fork() keeps only one. */
 	if (!debug && daemon(0, 0) != 0)

@@ -173,6 +173,78 @@ sesscfg_init(const struct dotsd_conf *c)
 	return r;
 }
 
+/* Is every current value of sp inside the ranges of r? */
+static int
+params_fit(const struct sess_params *sp, const struct sess_params *r)
+{
+	size_t k;
+
+	for (k = 0; k < NPARAMS; k++) {
+		uint32_t v = param_ofc(sp, &params[k])->cur;
+		const struct cfg_range *rg = param_ofc(r, &params[k]);
+
+		if (params[k].off == offsetof(struct sess_params, hb_interval) &&
+		    v == 0)
+			continue;
+		if (v < rg->min || v > rg->max)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Configuration reloaded: sessions and negotiated sets follow their
+ * client by name. A negotiated set outside the new ranges falls back to
+ * the new defaults; sessions of removed clients lose their identity
+ * (their requests get 4.01 until they reconnect).
+ */
+int
+sesscfg_reconf(const struct dotsd_conf *nc)
+{
+	struct cstate *ncs, *old;
+	const struct client_conf *c;
+	struct sess *s;
+	int i, j;
+
+	ncs = calloc(nc->nclients > 0 ? (size_t)nc->nclients : 1,
+	    sizeof(*ncs));
+	if (ncs == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nc->nclients; i++) {
+		ncs[i].set[0] = nc->idle;
+		ncs[i].set[1] = nc->mitigating;
+		for (j = 0; j < conf->nclients; j++) {
+			if (strcmp(conf->clients[j].name,
+			    nc->clients[i].name) != 0)
+				continue;
+			old = &cstates[j];
+			ncs[i].lost = old->lost;
+			if (old->has_sid && params_fit(&old->set[0], &nc->idle) &&
+			    params_fit(&old->set[1], &nc->mitigating)) {
+				ncs[i] = *old;
+			} else if (old->has_sid) {
+				log_warnx("client %s: session config sid %u "
+				    "outside the new ranges, defaults apply",
+				    nc->clients[i].name, old->sid);
+				store_cfg_del(nc->clients[i].name);
+			}
+		}
+	}
+	LIST_FOREACH(s, &sessions, entry) {
+		if (s->client == NULL)
+			continue;
+		if ((c = authz_by_name(nc, s->client->name)) == NULL)
+			log_info("client %s: no longer configured, session %s "
+			    "unauthorized", s->client->name, s->peer);
+		s->client = c;
+		s->set = -1;	/* re-apply the parameters at the next tick */
+	}
+	free(cstates);
+	cstates = ncs;
+	conf = nc;
+	return 0;
+}
+
 void
 sesscfg_fini(void)
 {

@@ -48,6 +48,7 @@ void		 sess_fini(void);
 /* session.c: session configuration, per client. */
 int		 sesscfg_init(const struct dotsd_conf *conf);
 void		 sesscfg_fini(void);
+int		 sesscfg_reconf(const struct dotsd_conf *nc);
 /* The parameter set in force for c (mitigating while it has one active). */
 const struct sess_params *sesscfg_active(const struct client_conf *c);
 /* /config handlers: fill code, body (caller decrefs) or diag. */

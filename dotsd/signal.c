@@ -1378,6 +1378,24 @@ signal_tick(time_t now)
 	sess_tick(now);
 }
 
+int
+signal_reconf(const struct dotsd_conf *nc)
+{
+	struct obs *o, *next;
+	int r;
+
+	if ((r = sesscfg_reconf(nc)) != 0)
+		return r;
+	/* Observers of sessions that lost their client go. */
+	for (o = LIST_FIRST(&observers); o != NULL; o = next) {
+		next = LIST_NEXT(o, entry);
+		if (o->s->client == NULL)
+			obs_free(o);
+	}
+	conf = nc;
+	return 0;
+}
+
 json_t *
 signal_dump(void)
 {

@@ -21,6 +21,12 @@ int	signal_timeout_ms(void);
 void	signal_process(const struct pollfd *pfd, int n);
 /* Heartbeats, session loss, periodic notifications. About once a second. */
 void	signal_tick(time_t now);
+/*
+ * Addition: configuration reloaded (SIGHUP). Clients, session parameter
+ * ranges and max-sessions take effect; listeners and credentials need a
+ * restart. The old configuration may be freed afterwards. 0 or -errno.
+ */
+int	signal_reconf(const struct dotsd_conf *nc);
 /* Snapshot of sessions for dotsctl and metrics; caller decrefs. */
 json_t	*signal_dump(void);
 
