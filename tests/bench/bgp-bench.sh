@@ -25,6 +25,8 @@ trap 'exit 1' INT TERM
 bgp_setup || { echo "bgp-bench: namespaces failed"; exit 0; }
 ip -n "$NSS" addr add $EXA4/24 dev bs0
 
+# Fed 100,000 API lines at once, ExaBGP 4.2 stops sending KEEPALIVEs for
+# minutes: long hold times on both sides keep its session up.
 nbr() {
 	echo "[[neighbors]]"
 	echo "  [neighbors.config]"
@@ -32,6 +34,9 @@ nbr() {
 	echo "    peer-as = 65000"
 	echo "  [neighbors.transport.config]"
 	echo "    passive-mode = true"
+	echo "  [neighbors.timers.config]"
+	echo "    hold-time = 3600"
+	echo "    keepalive-interval = 1200"
 	echo "  [[neighbors.afi-safis]]"
 	echo "    [neighbors.afi-safis.config]"
 	echo "      afi-safi-name = \"ipv4-flowspec\""
@@ -104,6 +109,7 @@ neighbor $PEER4 {
 	local-address $EXA4;
 	local-as 65000;
 	peer-as 65001;
+	hold-time 3600;
 	family { ipv4 flow; }
 	api { processes [ feeder ]; }
 }

@@ -24,6 +24,14 @@ skip() { echo "skip $1: $2"; }
 bgp_cleanup() {
 	exec 3>&- 2>/dev/null
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	# ExaBGP may hang in its shutdown: SIGKILL after 5 s
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		alive=""
+		for p in $PIDS; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+		[ -z "$alive" ] && break
+		sleep 0.5
+	done
+	for p in $alive; do kill -9 "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	ip netns del "$NSS" 2>/dev/null
 	ip netns del "$NSP" 2>/dev/null

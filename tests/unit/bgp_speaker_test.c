@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@
 #include "tests/t.h"
 
 static int	lfd = -1, pfd = -1;
+static int	rcvbuf;		/* SO_RCVBUF of the next listener, 0 = default */
 static uint16_t	lport;
 static uint8_t	m[BGP_MAX_MSG];
 
@@ -50,6 +52,9 @@ peer_listen(void)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	T_ASSERT((lfd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (rcvbuf)	/* inherited by the accepted socket */
+		setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	T_EQ(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	T_EQ(listen(lfd, 4), 0);
 	T_EQ(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
@@ -504,6 +509,84 @@ t_damping(void)
 	bgp_backend.stop();
 }
 
+/*
+ * Two peers; the second stops reading. 60,000 routes still reach the
+ * first, and apply() never waits for either.
+ */
+static void
+t_slow_peer(void)
+{
+	struct mit_ruleset	*big = calloc(1, sizeof(*big));
+	char			err[256], nb[256], info[512];
+	int			lfd_a, fd_a, fd_b, k, i, unread;
+	uint16_t		port_a;
+	uint32_t		ann = 0, wd, n;
+	int64_t			t0, apply_ms;
+
+	log_init(1, 0, "test");
+	peer_listen();
+	lfd_a = lfd;
+	port_a = lport;
+	rcvbuf = 2048;	/* the slow peer's window stays tiny */
+	peer_listen();
+	conf("router-id", "198.18.0.1");
+	conf("local-as", "65000");
+	conf("min-prefix-len4", "32");
+	snprintf(nb, sizeof(nb), "127.0.0.1 remote-as 65001 port %u", port_a);
+	conf("neighbor", nb);
+	snprintf(nb, sizeof(nb), "127.0.0.1 remote-as 65001 port %u", lport);
+	conf("neighbor", nb);
+	if (bgp_backend.start(err, sizeof(err)) < 0)
+		T_FAIL("start: %s", err);
+	peer_accept(3000);
+	fd_b = pfd;
+	peer_establish(90, BGP_FAM_ALL);
+	lfd = lfd_a;
+	peer_accept(3000);
+	fd_a = pfd;
+	peer_establish(90, BGP_FAM_ALL);
+	/* fd_b is never read again */
+	t0 = ms();
+	for (k = 0; k < 60000 / MIT_MAX_GROUP_RULES + 1; k++) {
+		big->group = 100 + k;
+		big->nrules = 0;
+		for (i = 0; i < MIT_MAX_GROUP_RULES &&
+		    k * MIT_MAX_GROUP_RULES + i < 60000; i++) {
+			struct mit_rule	*r = &big->rules[big->nrules++];
+			uint32_t	a = 0xc6120000u + k * MIT_MAX_GROUP_RULES + i;
+
+			memset(r, 0, sizeof(*r));
+			r->kind = MIT_KIND_FLOW;
+			r->dst.family = AF_INET;
+			r->dst.len = 32;
+			r->dst.addr[0] = a >> 24;
+			r->dst.addr[1] = a >> 16;
+			r->dst.addr[2] = a >> 8;
+			r->dst.addr[3] = a;
+		}
+		if (bgp_backend.apply(big, err, sizeof(err)) < 0)
+			T_FAIL("apply: %s", err);
+	}
+	apply_ms = ms() - t0;
+	T_ASSERT(apply_ms < 3000);
+	pfd = fd_a;
+	for (t0 = ms(); ann < 60000 && ms() - t0 < 20000; ann += n) {
+		peer_updates(500, &n, &wd);
+		if (n == 0)
+			break;
+	}
+	T_EQ(ann, 60000);
+	/* the slow one is still up, its data stuck unread in the buffers */
+	T_EQ(bgp_speaker_peers_up(), 2);
+	T_EQ(bgp_speaker_peer_info(1, info, sizeof(info)), 0);
+	T_ASSERT(strstr(info, "Established") != NULL);
+	T_EQ(ioctl(fd_b, FIONREAD, &unread), 0);
+	T_ASSERT(unread > 0);
+	(void)fd_b;
+	free(big);
+	bgp_backend.stop();
+}
+
 static void
 t_config_errors(void)
 {
@@ -578,6 +661,7 @@ main(void)
 	T_RUN(t_accept_exception);
 	T_RUN(t_peer_policy);
 	T_RUN(t_damping);
+	T_RUN(t_slow_peer);
 	T_RUN(t_config_errors);
 	T_RUN(t_list);
 	return t_done();
