@@ -274,8 +274,17 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 		} else if (strcmp(tok, "passive") == 0) {
 			p->c.passive = 1;
 		} else if (strcmp(tok, "md5") == 0) {
+			size_t	alen;
+
 			NEXT_ARG();
-			if (strlen(arg) > 80)
+			/* dotsd.conf keeps the quotes of a quoted word */
+			alen = strlen(arg);
+			if (alen >= 2 && arg[0] == '"' && arg[alen - 1] == '"') {
+				arg[alen - 1] = '\0';
+				arg++;
+			}
+			if (strlen(arg) > 80 || strchr(arg, '\\') ||
+			    strchr(arg, '"'))
 				BAD();
 			snprintf(p->c.md5, sizeof(p->c.md5), "%s", arg);
 		} else if (strcmp(tok, "families") == 0) {

@@ -607,12 +607,14 @@ t_config_errors(void)
 	    "rtbh-next-hop 0.0.0.0", err, sizeof(err)) < 0);
 	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
 	    "families flowspec5", err, sizeof(err)) < 0);
+	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
+	    "md5 a\"b", err, sizeof(err)) < 0);
 	T_ASSERT(bgp_backend.configure("damping", "suppress 100 reuse 200",
 	    err, sizeof(err)) < 0);
 	T_ASSERT(bgp_backend.start(err, sizeof(err)) < 0);	/* no AS */
 	conf("router-id", "198.18.0.1");
 	conf("local-as", "65000");
-	conf("neighbor", "198.18.0.2 remote-as 65001 passive md5 secret "
+	conf("neighbor", "198.18.0.2 remote-as 65001 passive md5 \"secret\" "
 	    "families flowspec4,rtbh4 rtbh-community 65001:666 hold-time 30");
 	T_ASSERT(bgp_backend.start(err, sizeof(err)) < 0);	/* no listen */
 	T_ASSERT(strstr(err, "passive") != NULL);
