@@ -121,5 +121,8 @@ r=$(coap client1 "$(url dtls 127.0.0.1 mitigate/cuid=)" -N)
 r=$(coap client1 "$(url dtls 127.0.0.1 mitigate/cuid=x/mid=12x)" -N)
 [ "$r" = 4.00 ] && ok "non-decimal mid: 4.00" || fail "non-decimal mid: $r"
 
+grep -q "credentials loaded as DER" "$T/dotsd.log" &&
+	ok "single certificate, CA and EC key loaded as DER" ||
+	fail "credentials not loaded as DER"
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 [ -z "$FAILED" ]

@@ -5,6 +5,10 @@
 NAME=15-signal-psk
 . "$(dirname "$0")/lib-signal.sh"
 sig_setup
+# A certificate file with its chain: credentials go to libcoap as PEM
+# buffers rather than DER (dotsd/signal.c pki_der()).
+cat "$T/c/server.pem" "$T/c/ca.pem" >"$T/c/chain.pem"
+SERVER_CERT=$T/c/chain.pem
 sig_conf <<'CONF'
 psk yes
 client "psk-one" {
@@ -42,5 +46,8 @@ done
 r=$(coap client1 "$(url dtls 127.0.0.1 hb)" -m put -t 271 -N -f "$T/hb.cbor")
 [ "$r" = 2.04 ] && ok "certificates still accepted with psk yes" ||
 	fail "certificate client with psk yes: $r"
+grep -q "credentials loaded as PEM buffers" "$T/dotsd.log" &&
+	ok "a certificate chain is loaded as PEM buffers" ||
+	fail "chain not loaded as PEM buffers"
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 [ -z "$FAILED" ]

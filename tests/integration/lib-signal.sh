@@ -50,7 +50,7 @@ sig_conf() {
 	cat >"$T/dotsd.conf" <<CONF
 listen on 127.0.0.1 port $PORT
 listen on ::1 port $PORT
-certificate "$T/c/server.pem"
+certificate "${SERVER_CERT:-$T/c/server.pem}"
 key "$T/c/server.key"
 ca "$T/c/ca.pem"
 database "$T/dotsd.db"
