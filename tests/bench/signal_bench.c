@@ -29,7 +29,7 @@
 #include <openssl/ssl.h>
 
 #define WINDOW		32
-#define HANDSHAKES	64	/* in flight; libcoap admits ~100 */
+#define HANDSHAKES	32	/* in flight; libcoap admits ~100 */
 
 struct conn {
 	int		 fd;

@@ -80,6 +80,20 @@ hb=$(jget "$T/body" "$SC['idle-config']['heartbeat-interval']['current-value']")
 [ "$r" = 2.02 ] && [ "$r2" = 2.05 ] && [ "$hb" = 30 ] &&
 	ok "DELETE: 2.02, defaults again" || fail "DELETE: $r, then $r2 $hb"
 
+# Observe /config: a change from another session of the client is
+# notified (NON, RFC 9132 §4.5.3).
+coap-client-openssl -v 7 -B 6 -s 4 -c "$T/c/client1.pem" \
+	-j "$T/c/client1.key" -C "$T/c/ca.pem" -o "$T/obs.body" "$C" \
+	>"$T/obs.log" 2>&1 &
+OBS=$!
+sleep 1.5
+r=$(coap client1 "$C/sid=140" -m put -t 271 -f "$T/hb60.cbor")
+wait $OBS
+n=$(grep -c "t:NON c:2.05 .*Observe:" "$T/obs.log")
+[ "$r" = 2.01 ] && [ "$n" -ge 1 ] &&
+	ok "Observe /config: change notified ($n NON notifications)" ||
+	fail "Observe /config: PUT $r, $n notifications"
+
 # Over TLS too.
 r=$(coap client1 "$(url tls ::1 config)/sid=200" -m put -t 271 \
 	-f "$T/s07.cbor")
