@@ -1,8 +1,9 @@
 #!/bin/sh
 # 31-bgp-gobgp: the speaker against gobgpd 3.10 (Debian) in namespaces.
 # Two sessions: IPv4 with TCP MD5 (we connect) and IPv6 (gobgpd connects,
-# we are passive, flowspec6/rtbh6 and drop only). Every rule and route is
-# checked in gobgpd's Adj-RIB-In with its communities; then ceilings,
+# we are passive, flowspec6/rtbh6 and drop only, redirect and sample).
+# Every rule and route is checked in gobgpd's Adj-RIB-In with its
+# communities; UPDATEs from gobgpd are counted; then ceilings,
 # splitting of long NLRIs, withdraws, and re-announcement
 # after gobgpd restarts.
 . tests/integration/lib-bgp.sh
@@ -22,8 +23,8 @@ conf local-as 65000
 conf connect-retry 1
 conf damping off
 conf listen $SPK6
-conf neighbor $PEER4 remote-as 65001 md5 s3cret rtbh-community 65001:666 rtbh-community 65001:9999 max-announce 50
-conf neighbor $PEER6 remote-as 65001 passive families flowspec6,rtbh6 actions drop
+conf neighbor $PEER4 remote-as 65001 md5 s3cret rtbh-community 65001:666 rtbh-community 65001:9999 max-announce 50 mark 46
+conf neighbor $PEER6 remote-as 65001 passive families flowspec6,rtbh6 actions drop redirect 65001:666 sample
 start
 EOF
 driver_start "$T/speaker.conf" || { fail bgp-gobgp-driver "no start"; exit 1; }
@@ -69,6 +70,13 @@ check gobgp-rtbh6-communities 10 gobgp_has $SPK4 ipv6 \
 	'2001:db8:7::7/128 .*Communities: blackhole, no-export, 65001:666, 65001:9999'
 check gobgp-rtbh6-over-ipv6 10 gobgp_has $SPK6 ipv6 \
 	'2001:db8:7::7/128 +2001:db8:1::1 .*Communities: blackhole, no-export\}'
+# optional actions: rt-redirect instead of discard and the sample bit for
+# the IPv6 neighbor; traffic-marking of rate-limited rules for the IPv4 one
+check gobgp-flow6-redirect 10 gobgp_has $SPK6 $F6 \
+	'2001:db8:5::/48.*redirect: 65001:666'
+check gobgp-flow6-sample 2 gobgp_has $SPK6 $F6 '2001:db8:5::/48.*sample'
+check gobgp-flow4-marking 2 gobgp_has $SPK4 $F4 \
+	'198.18.6.1/32.*rate: 125000.*remark: 46'
 # per-peer policy: the IPv6 neighbor takes flowspec6 and rtbh6, drop only
 policy_ok() {
 	gobgp_count_is $SPK6 $F4 0 && gobgp_count_is $SPK6 ipv4 0 &&
