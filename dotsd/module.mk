@@ -93,14 +93,19 @@ $(OUT)/tests/bench/signal-bench: $(SIG_BENCH_OBJ)
 BENCHES		+= tests/bench/signal-bench.sh
 tests/bench/signal-bench.sh: $(OUT)/tests/bench/signal-bench $(OUT)/bin/dotsd
 # Uri-Path parsing: unit test and fuzzer (remote input).
-SIG_TEST_OBJ	:= $(OUT)/tests/unit/dotsd_signal_uri_test.o
+SIG_TEST_OBJ	:= $(OUT)/tests/unit/dotsd_signal_uri_test.o \
+		   $(OUT)/tests/unit/dotsd_session_test.o
 $(SIG_TEST_OBJ): $(OUT)/%.o: %.c
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 TESTS		+= $(OUT)/tests/dotsd_signal_uri_test
-$(OUT)/tests/dotsd_signal_uri_test: $(SIG_TEST_OBJ) \
+$(OUT)/tests/dotsd_signal_uri_test: $(OUT)/tests/unit/dotsd_signal_uri_test.o \
 		$(OUT)/dotsd/signal_uri.o $(LIB_OBJS)
+# Session configuration (/config) with doubles for store/mitreq/signal.
+TESTS		+= $(OUT)/tests/dotsd_session_test
+$(OUT)/tests/dotsd_session_test: $(OUT)/tests/unit/dotsd_session_test.o \
+		$(OUT)/dotsd/session.o $(LIB_OBJS)
 FUZZERS		+= $(OUT)/fuzz/signal_uri_fuzz
 $(OUT)/fuzz/signal_uri_fuzz: tests/fuzz/signal_uri_fuzz.c dotsd/signal_uri.c \
 		dotsd/signal_uri.h
