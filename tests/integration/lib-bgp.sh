@@ -235,3 +235,14 @@ bird_count() {
 bird_count_is() {
 	[ "$(bird_count "$1" "$2")" = "$3" ]
 }
+
+# --- ExaBGP ----------------------------------------------------------------
+
+# exabgp_start CONF: ExaBGP 4.2 in the peer namespace, as root, quiet.
+exabgp_start() {
+	ip netns exec "$NSP" env exabgp_daemon_user=root \
+		exabgp_daemon_drop=false exabgp_log_level=WARNING \
+		exabgp_api_cli=false exabgp "$1" >>"$T/exabgp.log" 2>&1 &
+	EXABGP_PID=$!
+	PIDS="$PIDS $EXABGP_PID"
+}
