@@ -22,7 +22,19 @@ fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
 skip() { echo "skip $1: $2"; }
 
 bgp_cleanup() {
+	# EOF on its fifo: the driver stops the backend and exits cleanly,
+	# so ASan/UBSan (SANITIZE=1) get to report in drv.err
 	exec 3>&- 2>/dev/null
+	if [ -n "$DRIVER_PID" ]; then
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$DRIVER_PID" 2>/dev/null || break
+			sleep 0.3
+		done
+		if grep -Eq 'Sanitizer|runtime error' "$T/drv.err" 2>/dev/null; then
+			echo "FAIL bgp-driver-sanitizer: $(grep -Em1 'Sanitizer|runtime error' "$T/drv.err")"
+			cp "$T/drv.err" "${OUT:-.output}/bgp-driver-sanitizer.log" 2>/dev/null
+		fi
+	fi
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	# ExaBGP may hang in its shutdown: SIGKILL after 5 s
 	for i in 1 2 3 4 5 6 7 8 9 10; do
