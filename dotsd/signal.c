@@ -992,8 +992,8 @@ verify_cert(const char *cn, const uint8_t *der, size_t len,
 	}
 	if (conf->max_sessions > 0 &&
 	    (uint32_t)sess_count() > conf->max_sessions) {
-		log_warnx("client %s: refused, %u sessions already", c->name,
-		    conf->max_sessions);
+		log_warnx("client %s: refused, max-sessions %u reached",
+		    c->name, conf->max_sessions);
 		return 0;
 	}
 	if ((s = sess_get(cs, 1)) == NULL)

@@ -69,5 +69,24 @@ waitlog "change only with a restart" &&
 	ok "listener change reported as needing a restart" ||
 	fail "listener change not reported"
 
+# max-sessions takes effect on reload: with 1, a second session is
+# refused at the handshake while the first stays open.
+sed -e 's/^max-sessions .*//' "$T/dotsd.conf.orig" >"$T/dotsd.conf"
+echo "max-sessions 1" >>"$T/dotsd.conf"
+kill -HUP "$DOTSD_PID"
+sleep 0.5
+coap-client-openssl -v 7 -B 6 -s 4 -c "$T/c/client1.pem" \
+	-j "$T/c/client1.key" -C "$T/c/ca.pem" -o "$T/obs.body" \
+	"$(url dtls 127.0.0.1 config)" >"$T/obs.log" 2>&1 &
+OBS=$!
+sleep 1.5
+r=$(coap client2 "$(url dtls 127.0.0.1 hb)" -m put -t 271 -N -f "$T/hb.cbor")
+wait $OBS
+sleep 0.5
+r2=$(coap client2 "$(url dtls 127.0.0.1 hb)" -m put -t 271 -N -f "$T/hb.cbor")
+[ "$r" = none ] && [ "$r2" = 2.04 ] && waitlog "refused, max-sessions 1 reached" &&
+	ok "max-sessions 1: second session refused, admitted once free" ||
+	fail "max-sessions: while busy $r, after $r2"
+
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 [ -z "$FAILED" ]
