@@ -214,6 +214,45 @@ parse_list(const char *s, const char *const *names, const unsigned *bits,
 	return *out ? 0 : -EINVAL;
 }
 
+/*
+ * The next word of a value, in place: blanks separate words; a word in
+ * double quotes may hold blanks and the escapes \" and \\ (dotsd.conf
+ * keeps quoted words so). Returns NULL at the end, or with *bad set for
+ * an unterminated quote.
+ */
+static char *
+conf_word(char **cur, int *bad)
+{
+	char	*p = *cur, *w, *o;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	if (*p != '"') {
+		w = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		*cur = p;
+		return w;
+	}
+	w = o = ++p;
+	while (*p && *p != '"') {
+		if (*p == '\\' && p[1])
+			p++;
+		*o++ = *p++;
+	}
+	if (*p != '"') {
+		*bad = 1;
+		return NULL;
+	}
+	*o = '\0';
+	*cur = p + 1;
+	return w;
+}
+
 static int
 conf_neighbor(const char *value, char *err, size_t errlen)
 {
@@ -228,18 +267,18 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 	static const unsigned act_bits[] = {
 		BGP_ACT_DROP, BGP_ACT_RATE_BPS, BGP_ACT_RATE_PPS,
 		BGP_ACT_DROP | BGP_ACT_RATE_BPS | BGP_ACT_RATE_PPS };
-	char		buf[1024], *tok, *save, *addr, *arg;
+	char		buf[1024], *tok, *cur = buf, *addr, *arg;
 	struct peer	*p;
 	uint32_t	v, port = 179;
 	unsigned	bits;
-	int		have_as = 0;
+	int		have_as = 0, bad = 0;
 
 	if (bgp_sp.npeers >= BGP_MAX_PEERS)
 		return speaker_err(err, errlen, -E2BIG, "too many neighbors");
 	if (strlen(value) >= sizeof(buf))
 		return speaker_err(err, errlen, -EINVAL, "neighbor too long");
 	strcpy(buf, value);
-	if ((addr = strtok_r(buf, " \t", &save)) == NULL)
+	if ((addr = conf_word(&cur, &bad)) == NULL)
 		return speaker_err(err, errlen, -EINVAL, "neighbor: address?");
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
@@ -249,8 +288,9 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 	p->c.mark = -1;
 	snprintf(p->c.name, sizeof(p->c.name), "%s", addr);
 #define NEXT_ARG() do {							\
-	if ((arg = strtok_r(NULL, " \t", &save)) == NULL) {		\
-		speaker_err(err, errlen, -EINVAL,			\
+	if ((arg = conf_word(&cur, &bad)) == NULL) {			\
+		speaker_err(err, errlen, -EINVAL, bad ?			\
+		    "neighbor %s: %s: unterminated quote" :		\
 		    "neighbor %s: %s needs a value", addr, tok);	\
 		goto fail;						\
 	}								\
@@ -260,7 +300,7 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 	    addr, tok, arg);						\
 	goto fail;							\
 } while (0)
-	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
+	while ((tok = conf_word(&cur, &bad)) != NULL) {
 		arg = NULL;
 		if (strcmp(tok, "remote-as") == 0) {
 			NEXT_ARG();
@@ -274,17 +314,8 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 		} else if (strcmp(tok, "passive") == 0) {
 			p->c.passive = 1;
 		} else if (strcmp(tok, "md5") == 0) {
-			size_t	alen;
-
 			NEXT_ARG();
-			/* dotsd.conf keeps the quotes of a quoted word */
-			alen = strlen(arg);
-			if (alen >= 2 && arg[0] == '"' && arg[alen - 1] == '"') {
-				arg[alen - 1] = '\0';
-				arg++;
-			}
-			if (strlen(arg) > 80 || strchr(arg, '\\') ||
-			    strchr(arg, '"'))
+			if (strlen(arg) > 80 || *arg == '\0')
 				BAD();
 			snprintf(p->c.md5, sizeof(p->c.md5), "%s", arg);
 		} else if (strcmp(tok, "families") == 0) {
@@ -357,6 +388,11 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 	}
 #undef NEXT_ARG
 #undef BAD
+	if (bad) {
+		speaker_err(err, errlen, -EINVAL,
+		    "neighbor %s: unterminated quote", addr);
+		goto fail;
+	}
 	if (!have_as) {
 		speaker_err(err, errlen, -EINVAL, "neighbor %s: remote-as?",
 		    addr);

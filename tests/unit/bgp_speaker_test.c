@@ -608,14 +608,22 @@ t_config_errors(void)
 	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
 	    "families flowspec5", err, sizeof(err)) < 0);
 	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
-	    "md5 a\"b", err, sizeof(err)) < 0);
+	    "md5 \"unterminated", err, sizeof(err)) < 0);
+	T_ASSERT(strstr(err, "quote") != NULL);
+	T_ASSERT(bgp_backend.configure("neighbor", "198.18.0.2 remote-as 1 "
+	    "md5 \"\"", err, sizeof(err)) < 0);	/* empty */
 	T_ASSERT(bgp_backend.configure("damping", "suppress 100 reuse 200",
 	    err, sizeof(err)) < 0);
 	T_ASSERT(bgp_backend.start(err, sizeof(err)) < 0);	/* no AS */
 	conf("router-id", "198.18.0.1");
 	conf("local-as", "65000");
-	conf("neighbor", "198.18.0.2 remote-as 65001 passive md5 \"secret\" "
+	/* as dotsd.conf hands it over: quotes kept, \" escaped */
+	conf("neighbor", "198.18.0.2 remote-as 65001 passive md5 "
+	    "\"s3cr et \\\"x\\\"\" "
 	    "families flowspec4,rtbh4 rtbh-community 65001:666 hold-time 30");
+	T_EQ(bgp_sp.npeers, 1);
+	T_STREQ(bgp_sp.peers[0]->c.md5, "s3cr et \"x\"");
+	T_EQ(bgp_sp.peers[0]->c.nextra, 1);
 	T_ASSERT(bgp_backend.start(err, sizeof(err)) < 0);	/* no listen */
 	T_ASSERT(strstr(err, "passive") != NULL);
 	bgp_backend.stop();
