@@ -1436,6 +1436,22 @@ static int
 newset_add(struct new_set *s, uint8_t fam, uint8_t action, uint64_t rate,
     const uint8_t *nlri, size_t len)
 {
+	size_t	i;
+
+	/* two rules of a group may encode alike: one route, stronger action */
+	for (i = 0; i < s->n; i++) {
+		struct new_route *o = &s->v[i];
+
+		if (o->fam != fam || o->nlen != len ||
+		    memcmp(s->arena + o->off, nlri, len) != 0)
+			continue;
+		if (action == MIT_ACT_DROP ||
+		    (action == o->action && rate < o->rate)) {
+			o->action = action;
+			o->rate = rate;
+		}
+		return 0;
+	}
 	if (s->n == s->cap) {
 		size_t			cap = s->cap ? s->cap * 2 : 64;
 		struct new_route	*n = reallocarray(s->v, cap,

@@ -218,6 +218,33 @@ t_announce_withdraw(void)
 	T_EQ(st.announced, 2);
 	T_EQ(st.peers_up, 1);
 	T_EQ(st.pkts_dropped, 0);
+	/* a rule twice in a group is one route, with the stronger action */
+	rs.group = 8;
+	rs.nrules = 2;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.9.0", 24);
+	rs.rules[0].action = MIT_ACT_RATE_BPS;
+	rs.rules[0].rate = 1000;
+	rule4(&rs.rules[1], MIT_KIND_FLOW, "198.18.9.0", 24);
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 1);
+	T_EQ(bgp_backend.stats(8, &st), 0);
+	T_EQ(st.announced, 1);
+	/* the drop won: the rate rule alone changes the attributes */
+	rs.nrules = 1;
+	apply_ok();
+	peer_updates(500, &ann, &wd);
+	T_EQ(ann, 1);
+	T_EQ(bgp_backend.withdraw(8, err, sizeof(err)), 0);
+	peer_updates(300, &ann, &wd);
+	T_EQ(wd, 1);
+	rs.group = 7;
+	rs.nrules = 2;
+	rule4(&rs.rules[0], MIT_KIND_FLOW, "198.18.5.0", 24);
+	rs.rules[0].present = MIT_F_PROTO;
+	rs.rules[0].nproto = 1;
+	rs.rules[0].proto[0] = 17;
+	rule4(&rs.rules[1], MIT_KIND_RTBH, "198.18.7.7", 32);
 	/* the same set again changes nothing on the wire */
 	apply_ok();
 	peer_updates(300, &ann, &wd);
