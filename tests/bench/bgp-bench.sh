@@ -82,6 +82,8 @@ exa_run() {
 	rm -f "$T/go-announce" "$T/go-withdraw"
 	cat >"$T/feeder.sh" <<EOF
 #!/bin/sh
+# ExaBGP answers each command on our stdin: drain it, or it blocks
+cat >/dev/null &
 lines() {
 	awk -v n=$n -v verb=\$1 'BEGIN {
 		for (i = 0; i < n; i++) {
@@ -92,11 +94,11 @@ lines() {
 		}
 	}'
 }
-while [ ! -e "$T/go-announce" ]; do sleep 0.05; done
+while [ ! -e "$T/go-announce" ]; do sleep 0.05; [ -d "$T" ] || exit 0; done
 lines announce
-while [ ! -e "$T/go-withdraw" ]; do sleep 0.05; done
+while [ ! -e "$T/go-withdraw" ]; do sleep 0.05; [ -d "$T" ] || exit 0; done
 lines withdraw
-exec cat >/dev/null	# until ExaBGP closes our stdin
+wait	# for cat: until ExaBGP closes our stdin
 EOF
 	chmod +x "$T/feeder.sh"
 	cat >"$T/exabgp.conf" <<EOF
@@ -115,7 +117,7 @@ neighbor $PEER4 {
 }
 EOF
 	ip netns exec "$NSS" env exabgp_daemon_user=root exabgp_daemon_drop=false \
-		exabgp_log_level=WARNING exabgp_api_cli=false \
+		exabgp_log_level=WARNING exabgp_api_cli=false exabgp_api_ack=false \
 		exabgp "$T/exabgp.conf" >"$T/exabgp.log" 2>&1 &
 	exa_pid=$!
 	PIDS="$PIDS $exa_pid"
