@@ -27,3 +27,13 @@ $(OUT)/fuzz/%:
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
 TESTS		+= tests/fuzz/smoke.sh
+
+# End-to-end benchmark in the namespace lab (tests/bench/e2e-bench.sh);
+# e2e-load sends many requests over one session with dots-client's code.
+E2E_LOAD	:= $(OUT)/tests/e2e-load
+$(E2E_LOAD): $(OUT)/tests/bench/e2e-load.o \
+	$(filter-out $(OUT)/dots-client/main.o,$(CLIENT_OBJS)) \
+	$(YANG_OBJS) $(LIB_OBJS)
+BENCHES		+= tests/bench/e2e-bench.sh
+tests/bench/e2e-bench.sh: $(E2E_LOAD) $(OUT)/bin/dotsd \
+	$(OUT)/bin/dots-client $(OUT)/bin/dotsd-xdp $(OUT)/tests/xdp-traffic

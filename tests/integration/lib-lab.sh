@@ -224,7 +224,8 @@ lab_routes_are() {	# lab_routes_are FAMILY N
 # --- dotsd in edge ------------------------------------------------------
 
 # lab_conf [LINES]: dotsd.conf for the lab; LINES go into the
-# mitigation { } block (escalation thresholds and the like).
+# mitigation { } block (escalation thresholds and the like). Also
+# LAB_CLIENT_EXTRA: lines for the client block; LAB_XDP_MAX_RULES.
 lab_conf() {
 	cat >"$T/dotsd.conf" <<EOT
 # dotsd on the edge router of the lab
@@ -242,12 +243,13 @@ client "customer" {
 	prefix 198.18.10.0/24 2001:db8:10::/64
 	mitigate-with xdp flowspec rtbh
 	indefinite-lifetime yes
+${LAB_CLIENT_EXTRA:-}
 }
 
 xdp {
 	interface uplink
 	pin-path $LAB_PIN
-	max-rules 1000
+	max-rules ${LAB_XDP_MAX_RULES:-1000}
 }
 
 bgp {
