@@ -2,8 +2,12 @@
 
 # config/authz/control (owner: config/authz): parser, printer,
 # authorization, resolver, control socket, metrics.
-DOTSD_CONF_SRCS	:= dotsd/conf.c dotsd/printconf.c dotsd/authz.c dotsd/resolve.c \
-		   dotsd/control.c dotsd/metrics.c
+# dotsd.conf parser: conf.c (entry, keywords, grammar) + its pieces.
+DOTSD_PARSE_SRCS := dotsd/conf.c dotsd/conf_lex.c dotsd/conf_value.c \
+		   dotsd/conf_top.c dotsd/conf_block.c dotsd/conf_check.c
+DOTSD_PARSE_OBJS := $(DOTSD_PARSE_SRCS:%.c=$(OUT)/%.o)
+DOTSD_CONF_SRCS	:= $(DOTSD_PARSE_SRCS) dotsd/printconf.c dotsd/authz.c \
+		   dotsd/resolve.c dotsd/control.c dotsd/metrics.c
 DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 
 # Static pattern rule for test objects: $(OUT)/tests/% would match them.
@@ -19,10 +23,10 @@ $(DOTSD_CONF_TEST_OBJS): $(OUT)/%.o: %.c
 
 TESTS		+= $(OUT)/tests/dotsd_conf_test $(OUT)/tests/dotsd_authz_test
 $(OUT)/tests/dotsd_conf_test: $(OUT)/tests/unit/dotsd_conf_test.o \
-		$(OUT)/dotsd/conf.o $(OUT)/dotsd/printconf.o \
+		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/printconf.o \
 		$(OUT)/dotsd/authz.o $(LIB_OBJS)
 $(OUT)/tests/dotsd_authz_test: $(OUT)/tests/unit/dotsd_authz_test.o \
-		$(OUT)/dotsd/conf.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
+		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(LIB_OBJS)
 TESTS		+= $(OUT)/tests/dotsd_resolve_test
 $(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
 		$(OUT)/dotsd/resolve.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
@@ -31,20 +35,20 @@ $(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
 TESTS		+= $(OUT)/tests/dotsd_control_test
 $(OUT)/tests/dotsd_control_test: $(OUT)/tests/unit/dotsd_control_test.o \
 		$(OUT)/dotsd/control.o $(OUT)/dotsd/metrics.o \
-		$(OUT)/dotsd/conf.o $(OUT)/dotsd/authz.o $(LIB_OBJS) \
+		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(LIB_OBJS) \
 		| $(OUT)/bin/dotsctl
 # Golden configurations (tests/vectors/conf): checked in make check,
 # rewritten by make update-golden (tests/update-golden.sh).
 TESTS		+= $(OUT)/tests/dotsd_conf_golden
 $(OUT)/tests/dotsd_conf_golden: $(OUT)/tests/unit/dotsd_conf_golden.o \
-		$(OUT)/dotsd/conf.o $(OUT)/dotsd/printconf.o \
+		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/printconf.o \
 		$(OUT)/dotsd/authz.o $(LIB_OBJS)
 update-golden:: $(OUT)/tests/dotsd_conf_golden
 	$(Q)OUT=$(OUT) ./tests/update-golden.sh
 # The parser on arbitrary text, and print -> parse -> print stability.
 FUZZERS		+= $(OUT)/fuzz/dotsd_conf_fuzz
-$(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c dotsd/conf.c \
-		dotsd/printconf.c dotsd/authz.c
+$(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c $(DOTSD_PARSE_SRCS) \
+		dotsd/printconf.c dotsd/authz.c dotsd/conf_int.h
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
