@@ -30,4 +30,4 @@ $(OUT)/tests/unit/client_%_test.o: tests/unit/client_%_test.c
 FUZZERS		+= $(OUT)/fuzz/client_print_fuzz
 $(OUT)/fuzz/client_print_fuzz: tests/fuzz/client_print_fuzz.c \
 	dots-client/print.c dots-client/body.c dots-client/args.c \
-	yang/codec.c dots-client/client.h yang/codec.h
+	$(CODEC_SRCS) dots-client/client.h yang/codec.h yang/codec_int.h

@@ -76,7 +76,7 @@ $(OUT)/tests/bench/mitreq-bench: $(OUT)/tests/bench/mitreq_bench.o \
 # libFuzzer: CBOR body -> codec -> mitreq_put/get/delete/tick
 FUZZERS		+= $(OUT)/fuzz/mitreq_put_fuzz
 $(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
-		yang/codec.c $(LIB_SRCS) dotsd/mitreq.h dotsd/store.h
+		$(CODEC_SRCS) $(LIB_SRCS) dotsd/mitreq.h dotsd/store.h
 # end mitigation requests + store
 
 # signal channel + main (owner: transport/sessions).

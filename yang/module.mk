@@ -1,6 +1,11 @@
 # yang/: RFC 9132 CBOR <-> wire JSON codec and libyang validation.
 # Other modules link $(YANG_OBJS).
-YANG_SRCS	:= yang/codec.c yang/validate.c
+# The CBOR codec: key table, reader, decoder, encoder. Fuzzers elsewhere
+# list $(CODEC_SRCS) (yang/module.mk is included before them).
+CODEC_SRCS	:= yang/codec.c yang/codec_read.c yang/codec_decode.c \
+		   yang/codec_encode.c
+CODEC_OBJS	:= $(CODEC_SRCS:%.c=$(OUT)/%.o)
+YANG_SRCS	:= $(CODEC_SRCS) yang/validate.c
 YANG_OBJS	:= $(YANG_SRCS:%.c=$(OUT)/%.o)
 
 # Test objects get a static pattern rule: the $(OUT)/tests/% link rule
@@ -19,7 +24,7 @@ $(YANG_TEST_OBJS): $(OUT)/%.o: %.c
 TESTS		+= $(OUT)/tests/yang_codec_test $(OUT)/tests/yang_vectors_test \
 		   $(OUT)/tests/yang_validate_test
 $(OUT)/tests/yang_codec_test: $(OUT)/tests/unit/yang_codec_test.o \
-	$(OUT)/yang/codec.o $(LIB_OBJS)
+	$(CODEC_OBJS) $(LIB_OBJS)
 $(OUT)/tests/yang_vectors_test: $(OUT)/tests/unit/yang_vectors_test.o \
 	$(YANG_OBJS) $(LIB_OBJS)
 $(OUT)/tests/yang_validate_test: $(OUT)/tests/unit/yang_validate_test.o \
@@ -35,13 +40,13 @@ $(OUT)/yang/validate.o: CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
 # libFuzzer: CBOR decode -> re-encode -> libyang validation.
 FUZZERS		+= $(OUT)/fuzz/yang_decode_fuzz
 $(OUT)/fuzz/yang_decode_fuzz: tests/fuzz/yang_decode_fuzz.c $(YANG_SRCS) \
-	yang/codec.h
+	yang/codec.h yang/codec_int.h
 $(OUT)/fuzz/yang_decode_fuzz: FUZZ_CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
 
 # libFuzzer: arbitrary wire JSON -> validation, encode, decode.
 FUZZERS		+= $(OUT)/fuzz/yang_json_fuzz
 $(OUT)/fuzz/yang_json_fuzz: tests/fuzz/yang_json_fuzz.c $(YANG_SRCS) \
-	yang/codec.h
+	yang/codec.h yang/codec_int.h
 $(OUT)/fuzz/yang_json_fuzz: FUZZ_CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
 
 # The modules, for `make install` (the top-level install calls this).
