@@ -1,6 +1,7 @@
 /*
- * bgp.h: the speaker's internal types, shared by speaker.c (config, RIB,
- * thread, backend API) and fsm.c (sessions: RFC 4271 §8 FSM and I/O).
+ * bgp.h: the speaker's internal types, shared by speaker.c and the files
+ * beside it (config, RIB, thread, backend API; their own shared part is in
+ * speaker_int.h) and fsm.c (sessions: RFC 4271 §8 FSM and I/O).
  * Everything here is guarded by bgp_sp.mtx.
  */
 #ifndef BGP_BGP_H
@@ -168,7 +169,7 @@ void	log_peer_info(const struct peer *, const char *, ...)
 void	log_peer_debug(const struct peer *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* speaker.c: the RIB side of session events */
+/* rib.c: the RIB side of session events */
 void	rib_peer_up(struct peer *);
 void	rib_peer_down(struct peer *);
 void	rib_peer_refresh(struct peer *, int fam);

@@ -1,5 +1,6 @@
 # bgp/: the announce-only BGP speaker (bgp_backend): flowspec and RTBH.
-BGP_SRCS	:= bgp/speaker.c bgp/fsm.c bgp/msg.c bgp/flowspec.c bgp/rtbh.c
+BGP_SRCS	:= bgp/speaker.c bgp/conf.c bgp/rib.c bgp/peer.c bgp/damp.c \
+		   bgp/group.c bgp/fsm.c bgp/msg.c bgp/flowspec.c bgp/rtbh.c
 BGP_OBJS	:= $(BGP_SRCS:%.c=$(OUT)/%.o)
 
 # Unit tests link only the files under test (plus lib/).
