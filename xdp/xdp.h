@@ -1,6 +1,7 @@
 /*
- * xdp.h: internals of the XDP backend shared by loader.c, rules.c,
- * ifwatch.c, the dotsd-xdp tool and the tests. dotsd/ never includes this
+ * xdp.h: internals of the XDP backend shared by loader.c (and the files
+ * it is split into, see loader_int.h), rules.c, ifwatch.c, the dotsd-xdp
+ * tool and the tests. dotsd/ never includes this
  * (it only sees xdp_backend through mitigate/mitigate.h).
  */
 #ifndef XDP_XDP_H
@@ -58,7 +59,7 @@ int	xdp_prog_fd(void);		/* for BPF_PROG_TEST_RUN in tests */
 int	xdp_global(struct xdp_global_stats *gs);
 /* Detaches and unpins everything under pin_path. 0 or -errno. */
 int	xdp_flush(const char *pin_path, char *err, size_t errlen);
-/* Forces the generation wait (tests). */
+/* maps.c: forces the generation wait (tests). */
 int	xdp_sync(void);
 
 /* ifwatch.c: attach the program to the configured interfaces and keep it
