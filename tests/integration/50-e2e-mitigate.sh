@@ -152,4 +152,5 @@ check "no route left at gobgpd in any family" 5 all_gone
 
 kill -0 "$DOTSD_PID" 2>/dev/null && ok "dotsd still running" ||
     fail "dotsd died"
+lab_dotsd_stop_check
 exit $LAB_FAILED

@@ -104,4 +104,5 @@ lab_dc withdraw --mid 1
 check "withdraw: XDP rule gone" 5 lab_xdp_rules_are 0
 check "withdraw: nothing announced" 5 level 0 0
 check "reconcile after the withdraw" 3 lab_reconciled
+lab_dotsd_stop_check
 exit $LAB_FAILED

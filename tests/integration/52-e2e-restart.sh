@@ -90,7 +90,7 @@ else
 fi
 
 # a clean restart, then the withdraw
-lab_dotsd_stop
+lab_dotsd_stop_check
 lab_dotsd_start || { fail "dotsd did not restart"; exit 1; }
 check "clean restart: route announced again" 20 lab_rib_has \
     ipv4-flowspec "$FS4"

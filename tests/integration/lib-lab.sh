@@ -288,18 +288,31 @@ lab_dotsd_start() {
 	return 1
 }
 
-# lab_dotsd_stop [KILL]: SIGTERM (or SIGKILL: a crash), wait for it.
+# lab_dotsd_stop [KILL]: SIGTERM (or SIGKILL: a crash), wait for it;
+# its exit status in DOTSD_RC (not 0 after SIGTERM: an error at exit,
+# or a sanitizer's report in $T/dotsd.log).
 lab_dotsd_stop() {
 	[ -n "$DOTSD_PID" ] || return 0
 	kill -"${1:-TERM}" "$DOTSD_PID" 2>/dev/null
 	i=0
-	while kill -0 "$DOTSD_PID" 2>/dev/null && [ $i -lt 50 ]; do
+	while kill -0 "$DOTSD_PID" 2>/dev/null && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	kill -9 "$DOTSD_PID" 2>/dev/null
 	wait "$DOTSD_PID" 2>/dev/null
+	DOTSD_RC=$?
 	DOTSD_PID=
+}
+
+# lab_dotsd_stop_check: SIGTERM, then ok/FAIL on a clean exit.
+lab_dotsd_stop_check() {
+	lab_dotsd_stop
+	if [ "$DOTSD_RC" = 0 ]; then
+		ok "dotsd exits cleanly on SIGTERM"
+	else
+		fail "dotsd exit status $DOTSD_RC on SIGTERM: $(grep -m1 -E 'ERROR|runtime error|leak' "$T/dotsd.log")"
+	fi
 }
 
 lab_ctl() {
