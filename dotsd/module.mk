@@ -52,7 +52,10 @@ $(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c $(DOTSD_PARSE_SRCS) \
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
-DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/store.c
+DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_parse.c dotsd/mitreq_targets.c \
+		   dotsd/mitreq_cuid.c dotsd/mitreq_conflict.c dotsd/mitreq_put.c \
+		   dotsd/mitreq_fsm.c dotsd/mitreq_engine.c dotsd/mitreq_notify.c \
+		   dotsd/mitreq_store.c dotsd/store.c
 DOTSD_MIT_OBJS	:= $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o)
 DOTSD_MIT_TEST_OBJS := $(OUT)/tests/unit/dotsd_mitreq_test.o \
 		   $(OUT)/tests/unit/dotsd_store_test.o \
@@ -76,7 +79,8 @@ $(OUT)/tests/bench/mitreq-bench: $(OUT)/tests/bench/mitreq_bench.o \
 # libFuzzer: CBOR body -> codec -> mitreq_put/get/delete/tick
 FUZZERS		+= $(OUT)/fuzz/mitreq_put_fuzz
 $(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
-		$(CODEC_SRCS) $(LIB_SRCS) dotsd/mitreq.h dotsd/store.h
+		$(CODEC_SRCS) $(LIB_SRCS) dotsd/mitreq.h dotsd/mitreq_int.h \
+		dotsd/store.h
 # end mitigation requests + store
 
 # signal channel + main (owner: transport/sessions).
