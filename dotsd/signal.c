@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <coap3/coap.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -1080,6 +1081,8 @@ der_single_cert(const uint8_t *pem, size_t len, uint8_t **der)
 		X509_free(x);
 	}
 	BIO_free(b);
+	/* Probing for a second certificate queued "no start line". */
+	ERR_clear_error();
 	return n;
 }
 
@@ -1135,6 +1138,21 @@ pki_der(coap_dtls_pki_t *pki)
 	return 0;
 }
 
+/*
+ * Called by libcoap once it has set a session up from PEM credentials,
+ * which it parses anew for every session and which leaves "no start line"
+ * queued in OpenSSL: a stale entry there makes SSL_get_error() report a
+ * TLS handshake that only wants to read as failed, and the session drops.
+ */
+static int
+clear_tls_errors(void *tls_session, coap_dtls_pki_t *setup_data)
+{
+	(void)tls_session;
+	(void)setup_data;
+	ERR_clear_error();
+	return 1;
+}
+
 static int
 setup_pki(char *err, size_t errlen)
 {
@@ -1163,6 +1181,7 @@ setup_pki(char *err, size_t errlen)
 	pki.cert_chain_verify_depth = 3;
 	pki.check_cert_revocation = 0;
 	pki.validate_cn_call_back = verify_cert;
+	pki.additional_tls_setup_call_back = clear_tls_errors;
 	/*
 	 * Memory buffers: libcoap's OpenSSL backend re-reads PEM files on
 	 * every ClientHello (libcoap-4.3.1-notes.md).
@@ -1456,6 +1475,13 @@ signal_process(const struct pollfd *pfd, int n)
 	for (i = 0; i < SIGNAL_BATCH; i++) {
 		if ((k = epoll_wait(fd, ev, 16, 0)) <= 0)
 			break;
+		/*
+		 * libcoap 4.3.1 leaves OpenSSL errors queued (PEM parsing of
+		 * the credentials per session); a stale entry makes the next
+		 * SSL_get_error() report a failure for a handshake that only
+		 * wants to read, and the session is dropped.
+		 */
+		ERR_clear_error();
 		coap_io_do_epoll(ctx, ev, (size_t)k);
 	}
 }

@@ -6,7 +6,9 @@ NAME=15-signal-psk
 . "$(dirname "$0")/lib-signal.sh"
 sig_setup
 # A certificate file with its chain: credentials go to libcoap as PEM
-# buffers rather than DER (dotsd/signal.c pki_der()).
+# buffers rather than DER (dotsd/signal.c pki_der()); libcoap parses
+# those per session, which once left OpenSSL errors that dropped TLS
+# handshakes now and then (clear_tls_errors()).
 cat "$T/c/server.pem" "$T/c/ca.pem" >"$T/c/chain.pem"
 SERVER_CERT=$T/c/chain.pem
 sig_conf <<'CONF'

@@ -74,7 +74,7 @@ CONF
 }
 
 sig_start() {
-	"$DOTSD" -d -v -f "$T/dotsd.conf" >"$T/dotsd.log" 2>&1 &
+	"$DOTSD" -d ${DOTSD_FLAGS:--v} -f "$T/dotsd.conf" >"$T/dotsd.log" 2>&1 &
 	DOTSD_PID=$!
 	i=0
 	while [ $i -lt 50 ]; do
