@@ -97,15 +97,19 @@ bench: all $(BENCHES)
 demo: all
 	$(Q)OUT=$(OUT) ./tools/demo.sh
 
-install: all
-	install -d $(DESTDIR)/usr/sbin $(DESTDIR)/usr/bin $(DESTDIR)/usr/share/man/man8 \
-		$(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/lib/dotsd
-	install -m 755 $(OUT)/bin/dotsd $(OUT)/bin/dotsctl $(DESTDIR)/usr/sbin/
+install: all install-yang
+	install -d $(DESTDIR)/usr/sbin $(DESTDIR)/usr/bin \
+		$(DESTDIR)/usr/share/man/man1 $(DESTDIR)/usr/share/man/man5 \
+		$(DESTDIR)/usr/share/man/man8 $(DESTDIR)/lib/systemd/system \
+		$(DESTDIR)/usr/share/doc/dotsd
+	install -m 755 $(OUT)/bin/dotsd $(OUT)/bin/dotsctl $(OUT)/bin/dotsd-xdp \
+		$(DESTDIR)/usr/sbin/
 	install -m 755 $(OUT)/bin/dots-client $(DESTDIR)/usr/bin/
-	install -m 644 doc/*.8 $(DESTDIR)/usr/share/man/man8/
+	install -m 644 doc/*.1 $(DESTDIR)/usr/share/man/man1/
 	install -m 644 doc/*.5 $(DESTDIR)/usr/share/man/man5/
-	install -d $(DESTDIR)/usr/share/man/man1
-	install -m 644 doc/dots-client.1 $(DESTDIR)/usr/share/man/man1/
+	install -m 644 doc/*.8 $(DESTDIR)/usr/share/man/man8/
+	install -m 644 dist/dotsd.service $(DESTDIR)/lib/systemd/system/
+	install -m 644 dist/dotsd.conf.example $(DESTDIR)/usr/share/doc/dotsd/
 
 clean:
 	rm -rf .output .output-san
