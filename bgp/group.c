@@ -16,25 +16,119 @@
 
 struct group	*groups;
 
+/*
+ * groups is the list the speaker walks; gtab indexes it by id, because
+ * the engine asks for every group's stats each second: with a list walk
+ * that was quadratic (10,000 mitigations took ten minutes to install).
+ * Without memory for the index, lookups walk the list.
+ */
+static struct group	**gtab;
+static size_t		gtab_size, gtab_count;
+
+static size_t
+group_slot(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (size_t)id & (gtab_size - 1);
+}
+
+/* Doubles the index and re-files every listed group; 0 or -ENOMEM. */
+static int
+group_grow(void)
+{
+	size_t		nsize = gtab_size ? gtab_size * 2 : 256, h;
+	struct group	**nt, *g;
+
+	if ((nt = calloc(nsize, sizeof(*nt))) == NULL)
+		return -ENOMEM;
+	free(gtab);
+	gtab = nt;
+	gtab_size = nsize;
+	for (g = groups; g; g = g->next) {
+		h = group_slot(g->id);
+		g->hnext = gtab[h];
+		gtab[h] = g;
+	}
+	return 0;
+}
+
 struct group *
 group_find(uint64_t id, struct group ***prevp)
 {
-	struct group	**pp;
+	struct group	*g;
 
-	for (pp = &groups; *pp; pp = &(*pp)->next)
-		if ((*pp)->id == id) {
-			if (prevp)
-				*prevp = pp;
-			return *pp;
-		}
-	return NULL;
+	if (gtab != NULL) {
+		for (g = gtab[group_slot(id)]; g; g = g->hnext)
+			if (g->id == id)
+				break;
+	} else
+		for (g = groups; g; g = g->next)
+			if (g->id == id)
+				break;
+	if (g != NULL && prevp)
+		*prevp = g->pprev;
+	return g;
+}
+
+/* Puts g (id set) at the head of the list and into the index. */
+void
+group_link(struct group *g)
+{
+	if (gtab_count >= gtab_size / 2)
+		(void)group_grow();	/* a fuller index still works */
+	g->next = groups;
+	if (groups)
+		groups->pprev = &g->next;
+	g->pprev = &groups;
+	groups = g;
+	if (gtab != NULL) {
+		size_t h = group_slot(g->id);
+
+		g->hnext = gtab[h];
+		gtab[h] = g;
+	}
+	gtab_count++;
+}
+
+static void
+group_unlink(struct group *g)
+{
+	struct group	**hp;
+
+	*g->pprev = g->next;
+	if (g->next)
+		g->next->pprev = g->pprev;
+	if (gtab != NULL)
+		for (hp = &gtab[group_slot(g->id)]; *hp; hp = &(*hp)->hnext)
+			if (*hp == g) {
+				*hp = g->hnext;
+				break;
+			}
+	gtab_count--;
+}
+
+/* Frees every group and the index (the speaker stops). */
+void
+group_free_all(void)
+{
+	struct group	*g;
+
+	while ((g = groups) != NULL) {
+		groups = g->next;
+		free(g->routes);
+		free(g);
+	}
+	free(gtab);
+	gtab = NULL;
+	gtab_size = gtab_count = 0;
 }
 
 /* Takes the group's routes out of the RIB and frees the group. */
 void
 group_remove(struct group *g)
 {
-	struct group	**pp;
 	struct rt_txn	t = { 0 };
 	uint32_t	i;
 
@@ -45,8 +139,7 @@ group_remove(struct group *g)
 		rt_contrib_del(g->routes[i], g->id);
 	}
 	txn_commit(&t);
-	if (group_find(g->id, &pp) == g)
-		*pp = g->next;
+	group_unlink(g);
 	free(g->routes);
 	free(g);
 }
@@ -305,8 +398,7 @@ group_apply(const struct mit_ruleset *rs, char *err, size_t errlen)
 		g = ng;
 		ng = NULL;
 		g->id = rs->group;
-		g->next = groups;
-		groups = g;
+		group_link(g);
 	}
 	for (k = 0; k < s.n; k++)
 		(void)rt_contrib_add(routes[k], rs->group, s.v[k].action,

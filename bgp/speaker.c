@@ -261,7 +261,6 @@ bgp_start(char *err, size_t errlen)
 static void
 bgp_stop(void)
 {
-	struct group	*g;
 	uint32_t	i;
 	int		k;
 
@@ -273,11 +272,7 @@ bgp_stop(void)
 		pthread_join(bgp_sp.thread, NULL);
 		bgp_sp.running = 0;
 	}
-	while ((g = groups) != NULL) {
-		groups = g->next;
-		free(g->routes);
-		free(g);
-	}
+	group_free_all();
 	if (rt_hash)
 		for (i = 0; i < RT_HASH_SIZE; i++)
 			while (rt_hash[i]) {

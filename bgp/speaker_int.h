@@ -49,6 +49,8 @@ struct group {
 	uint32_t		nroutes;
 	struct rt_entry		**routes;
 	int64_t			linger_since;	/* damping: withdrawn, held */
+	struct group		**pprev;	/* in the list: O(1) unlink */
+	struct group		*hnext;		/* in group.c's index by id */
 };
 
 struct damp {
@@ -104,6 +106,8 @@ void	damp_clear(void);
 /* group.c */
 extern struct group	*groups;
 struct group *group_find(uint64_t id, struct group ***prevp);
+void	group_link(struct group *g);
+void	group_free_all(void);
 void	group_remove(struct group *);
 int	group_apply(const struct mit_ruleset *, char *err, size_t errlen);
 int	group_withdraw(uint64_t group, char *err, size_t errlen);
