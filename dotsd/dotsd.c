@@ -207,15 +207,43 @@ min_timeout(int a, int b)
 	return a < b ? a : b;
 }
 
+/*
+ * Pinned XDP groups outlive dotsd: once the stored mitigations are back,
+ * drop the groups of those that ended while it was down (expired,
+ * withdrawn) or whose removal a crash cut short, so that the backends
+ * hold what the database says. Requests restored with names only are
+ * enforced when their names resolve and their pinned groups drop until
+ * then, so the repair waits for them (at most REPAIR_WAIT seconds).
+ */
+#define REPAIR_WAIT	60
+
+static void
+repair_after_start(time_t now, time_t started, int *done)
+{
+	char	report[512];
+	int	n;
+
+	if (*done || (mitreq_unresolved() > 0 && now - started < REPAIR_WAIT))
+		return;
+	*done = 1;
+	report[0] = '\0';
+	if ((n = engine_repair(report, sizeof(report))) > 0)
+		log_warnx("after restoring the mitigations, %d difference%s "
+		    "left: %s", n, n == 1 ? "" : "s", report);
+	else if (n < 0)
+		log_warnx("cannot repair the backends: %s", strerror(-n));
+}
+
 static void
 loop(void)
 {
 	struct pollfd pfd[MAX_PFD];
 	struct timespec ts;
-	time_t last_tick = 0, now;
-	int n, nsig, nres, nctl, nmet, timeout, off;
+	time_t last_tick = 0, now, started = time(NULL);
+	int n, nsig, nres, nctl, nmet, timeout, off, repaired = 0;
 
 	while (!quit) {
+		repair_after_start(time(NULL), started, &repaired);
 		if (reload) {
 			reload = 0;
 			do_reload();
@@ -255,7 +283,7 @@ main(int argc, char *argv[])
 {
 	struct sigaction sa;
 	char err[PATH_MAX + 1024];
-	int ch, n, debug = 0, noaction = 0, verbose = 0;
+	int ch, debug = 0, noaction = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
@@ -317,17 +345,6 @@ main(int argc, char *argv[])
 		fatalx("cannot start the resolver");
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
-	/*
-	 * Pinned XDP groups outlive dotsd: drop those of mitigations that
-	 * ended while it was down (expired, withdrawn) or whose removal a
-	 * crash interrupted, so the backends hold what the database says.
-	 */
-	err[0] = '\0';
-	if ((n = engine_repair(err, sizeof(err))) > 0)
-		log_warnx("after restoring the mitigations, %d difference%s "
-		    "left: %s", n, n == 1 ? "" : "s", err);
-	else if (n < 0)
-		log_warnx("cannot repair the backends: %s", strerror(-n));
 	if (signal_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	control_set_conf(conf);

@@ -53,6 +53,8 @@ void	mitreq_delete(const struct dots_peer *, const struct dots_uri *,
 void	mitreq_tick(time_t now);
 /* Does this client have an active mitigation (selects mitigating-config)? */
 int	mitreq_active(const struct client_conf *c);
+/* Requests restored with names only, not enforced until they resolve. */
+int	mitreq_unresolved(void);
 /* Signal channel of c lost / back (activates preconfigured requests). */
 void	mitreq_signal_lost(const struct client_conf *c);
 void	mitreq_signal_restored(const struct client_conf *c);

@@ -301,6 +301,18 @@ mitreq_active(const struct client_conf *c)
 	return 0;
 }
 
+int
+mitreq_unresolved(void)
+{
+	struct mreq	*m;
+	int		 n = 0;
+
+	TAILQ_FOREACH(m, &mitreq_list, entry)
+		if (!m->purge && m->enforce_pending)
+			n++;
+	return n;
+}
+
 /*
  * §4.4.1.3, §4.7: a lost session activates the client's preconfigured
  * requests, and its immediate requests that overlap them are withdrawn.
