@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dots-client/client.h"
+#include "yang/codec.h"
 
 #define MS_TOP	"ietf-dots-signal-channel:mitigation-scope"
 #define SC_TOP	"ietf-dots-signal-channel:signal-config"
@@ -15,15 +16,8 @@
 const char *
 attack_status_name(int v)
 {
-	/* RFC 9132 §4.4.3, iana-dots-signal-channel attack-status */
-	switch (v) {
-	case 1:
-		return "under-attack";
-	case 2:
-		return "attack-successfully-mitigated";
-	default:
-		return NULL;
-	}
+	/* RFC 9132 §4.4.3 */
+	return codec_enum_name("attack-status", v);
 }
 
 static json_t *

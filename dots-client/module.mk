@@ -3,8 +3,8 @@ CLIENT_SRCS	:= dots-client/args.c dots-client/body.c dots-client/print.c \
 		   dots-client/cuid.c dots-client/chan.c dots-client/main.c
 CLIENT_OBJS	:= $(CLIENT_SRCS:%.c=$(OUT)/%.o)
 
-# CBOR goes through the project codec (yang/codec.c); the unit tests do
-# not need it.
+# CBOR goes through the project codec (yang/codec*.c); the unit tests
+# need only its tables.
 PROGS		+= $(OUT)/bin/dots-client
 $(OUT)/bin/dots-client: $(CLIENT_OBJS) $(YANG_OBJS) $(LIB_OBJS)
 
@@ -14,7 +14,7 @@ $(OUT)/tests/client_args_test: $(OUT)/tests/unit/client_args_test.o \
 	$(OUT)/dots-client/args.o $(LIB_OBJS)
 $(OUT)/tests/client_body_test: $(OUT)/tests/unit/client_body_test.o \
 	$(OUT)/dots-client/body.o $(OUT)/dots-client/print.o \
-	$(OUT)/dots-client/args.o $(LIB_OBJS)
+	$(OUT)/dots-client/args.o $(CODEC_OBJS) $(LIB_OBJS)
 $(OUT)/tests/client_cuid_test: $(OUT)/tests/unit/client_cuid_test.o \
 	$(OUT)/dots-client/cuid.o $(LIB_OBJS)
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dots-client/client.h"
+#include "yang/codec.h"
 
 #define MS_TOP	"ietf-dots-signal-channel:mitigation-scope"
 #define SC_TOP	"ietf-dots-signal-channel:signal-config"
@@ -149,45 +150,21 @@ exit_for_code(int code)
 }
 
 /* Enumerations may arrive as names (RFC 7951) or, from a lax codec, as
- * numbers; print names either way. */
+ * numbers; print names either way (the codec's tables, yang/codec.h). */
 static const char *
-enum_name(const json_t *v, const char *const *names, size_t n, char *buf,
-    size_t buflen)
+enum_name(const json_t *v, const char *leaf, char *buf, size_t buflen)
 {
+	const char	*name;
+
 	if (json_is_string(v))
 		return json_string_value(v);
-	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    (size_t)json_integer_value(v) < n &&
-	    names[json_integer_value(v)] != NULL)
-		return names[json_integer_value(v)];
-	if (json_is_integer(v)) {
-		snprintf(buf, buflen, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		return buf;
-	}
-	return "?";
+	if (!json_is_integer(v))
+		return "?";
+	if ((name = codec_enum_name(leaf, json_integer_value(v))) != NULL)
+		return name;
+	snprintf(buf, buflen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return buf;
 }
-
-static const char *const status_names[] = {
-	[1] = "attack-mitigation-in-progress",
-	[2] = "attack-successfully-mitigated",
-	[3] = "attack-stopped",
-	[4] = "attack-exceeded-capability",
-	[5] = "dots-client-withdrawn-mitigation",
-	[6] = "attack-mitigation-terminated",
-	[7] = "attack-mitigation-withdrawn",
-	[8] = "attack-mitigation-signal-loss",
-};
-static const char *const conflict_status_names[] = {
-	[1] = "request-inactive-other-active",
-	[2] = "request-active",
-	[3] = "all-requests-inactive",
-};
-static const char *const conflict_cause_names[] = {
-	[1] = "overlapping-targets",
-	[2] = "conflict-with-acceptlist",
-	[3] = "cuid-collision",
-};
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Numbers print as numbers, uint64 strings (RFC 7951) as they are. */
@@ -254,11 +231,11 @@ print_conflict(FILE *f, const json_t *ci)
 		return;
 	fprintf(f, "  conflict:");
 	if ((v = json_object_get(ci, "conflict-status")) != NULL)
-		fprintf(f, " status %s", enum_name(v, conflict_status_names,
-		    NELEM(conflict_status_names), buf, sizeof(buf)));
+		fprintf(f, " status %s", enum_name(v, "conflict-status",
+		    buf, sizeof(buf)));
 	if ((v = json_object_get(ci, "conflict-cause")) != NULL)
-		fprintf(f, " cause %s", enum_name(v, conflict_cause_names,
-		    NELEM(conflict_cause_names), buf, sizeof(buf)));
+		fprintf(f, " cause %s", enum_name(v, "conflict-cause",
+		    buf, sizeof(buf)));
 	if ((v = json_object_get(ci, "retry-timer")) != NULL)
 		fprintf(f, " retry-timer %s s", scalar(v, buf, sizeof(buf)));
 	fputc('\n', f);
@@ -316,8 +293,8 @@ print_scope(FILE *f, const json_t *sc)
 	else
 		fprintf(f, "mitigation:");
 	if ((v = json_object_get(sc, "status")) != NULL)
-		fprintf(f, " %s,", enum_name(v, status_names,
-		    NELEM(status_names), buf, sizeof(buf)));
+		fprintf(f, " %s,", enum_name(v, "status",
+		    buf, sizeof(buf)));
 	if ((v = json_object_get(sc, "lifetime")) != NULL) {
 		if (json_is_integer(v) && json_integer_value(v) == -1)
 			fprintf(f, " lifetime indefinite");

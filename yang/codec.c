@@ -317,6 +317,24 @@ codec_key_by_name(const char *name, enum ctx ctx)
 	return NULL;
 }
 
+/* Name of value v of the enumeration leaf called name, or NULL. */
+const char *
+codec_enum_name(const char *name, long long v)
+{
+	const struct codec_enum	*e;
+	size_t			 i;
+
+	for (i = 0; i < NELEM(keys); i++) {
+		if (keys[i].kind != K_ENUM || strcmp(keys[i].name, name) != 0)
+			continue;
+		e = &codec_enum_tables[keys[i].enums];
+		if (v < 0 || (unsigned long long)v >= e->n)
+			return NULL;
+		return e->names[v];
+	}
+	return NULL;
+}
+
 /* RFC 9132 §10.6.1.1: 128-255 and 16384-65535 are comprehension-optional. */
 bool
 codec_key_optional(uint64_t num)

@@ -49,6 +49,12 @@ int	codec_cbor_encode(const json_t *wire, uint8_t **buf, size_t *len,
 	    char *diag, size_t diaglen);
 
 /*
+ * Name of value v of an enumeration leaf ("status", "conflict-cause",
+ * "attack-status", ...), or NULL when either is unknown.
+ */
+const char *codec_enum_name(const char *leaf, long long v);
+
+/*
  * Loads the YANG modules from dir (yang/modules: verbatim modules plus the
  * libyang-compat copies). Call once at start; fatal-free: returns -errno
  * with err filled.

@@ -638,6 +638,19 @@ t_encode_errors(void)
 	bad_enc(MS("{\"cuid\":null}"), "string expected");
 }
 
+/* The enumeration tables are public for clients that print statuses. */
+static void
+t_enum_names(void)
+{
+	T_STREQ(codec_enum_name("status", 2), "attack-successfully-mitigated");
+	T_STREQ(codec_enum_name("conflict-cause", 3), "cuid-collision");
+	T_STREQ(codec_enum_name("attack-status", 1), "under-attack");
+	T_ASSERT(codec_enum_name("status", 0) == NULL);
+	T_ASSERT(codec_enum_name("status", 9) == NULL);
+	T_ASSERT(codec_enum_name("status", -1) == NULL);
+	T_ASSERT(codec_enum_name("lifetime", 1) == NULL);
+}
+
 int
 main(void)
 {
@@ -658,5 +671,6 @@ main(void)
 	T_RUN(t_depth_and_items);
 	T_RUN(t_truncations);
 	T_RUN(t_encode_errors);
+	T_RUN(t_enum_names);
 	return t_done();
 }
