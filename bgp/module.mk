@@ -19,15 +19,6 @@ $(OUT)/tests/bgp_speaker_test: $(OUT)/tests/unit/bgp_speaker_test.o \
 $(OUT)/tests/bgp-driver: $(OUT)/tests/bgp/bgp-driver.o $(BGP_OBJS) $(LIB_OBJS)
 all: $(OUT)/tests/bgp-driver
 
-# Static pattern rule: objects under tests/ would otherwise match the
-# link rule $(OUT)/tests/% (shorter stem) instead of $(OUT)/%.o.
-BGP_TOBJS	:= $(BGP_TESTS:%=$(OUT)/tests/unit/%.o) \
-		   $(OUT)/tests/bgp/bgp-driver.o
-$(BGP_TOBJS): $(OUT)/tests/%.o: tests/%.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
-
 FUZZERS		+= $(OUT)/fuzz/bgp_msg
 $(OUT)/fuzz/bgp_msg: tests/fuzz/bgp_msg_fuzz.c bgp/msg.c bgp/flowspec.c
 

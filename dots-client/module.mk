@@ -18,13 +18,6 @@ $(OUT)/tests/client_body_test: $(OUT)/tests/unit/client_body_test.o \
 $(OUT)/tests/client_cuid_test: $(OUT)/tests/unit/client_cuid_test.o \
 	$(OUT)/dots-client/cuid.o $(LIB_OBJS)
 
-# tests/module.mk's `$(OUT)/tests/%` link rule would also match the test
-# objects under $(OUT)/tests/unit/; this rule has the shorter stem, so
-# make compiles them instead of linking them.
-$(OUT)/tests/unit/client_%_test.o: tests/unit/client_%_test.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # libFuzzer: a server's answer through the codec into the output code.
 FUZZERS		+= $(OUT)/fuzz/client_print_fuzz

@@ -10,17 +10,6 @@ DOTSD_CONF_SRCS	:= $(DOTSD_PARSE_SRCS) dotsd/printconf.c dotsd/authz.c \
 		   dotsd/resolve.c dotsd/control.c dotsd/metrics.c
 DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 
-# Static pattern rule for test objects: $(OUT)/tests/% would match them.
-DOTSD_CONF_TEST_OBJS := $(OUT)/tests/unit/dotsd_conf_test.o \
-		   $(OUT)/tests/unit/dotsd_authz_test.o \
-		   $(OUT)/tests/unit/dotsd_resolve_test.o \
-		   $(OUT)/tests/unit/dotsd_control_test.o \
-		   $(OUT)/tests/unit/dotsd_conf_golden.o
-$(DOTSD_CONF_TEST_OBJS): $(OUT)/%.o: %.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
-
 TESTS		+= $(OUT)/tests/dotsd_conf_test $(OUT)/tests/dotsd_authz_test
 $(OUT)/tests/dotsd_conf_test: $(OUT)/tests/unit/dotsd_conf_test.o \
 		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/printconf.o \
@@ -57,13 +46,6 @@ DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_parse.c dotsd/mitreq_targets.c \
 		   dotsd/mitreq_fsm.c dotsd/mitreq_engine.c dotsd/mitreq_notify.c \
 		   dotsd/mitreq_store.c dotsd/store.c
 DOTSD_MIT_OBJS	:= $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o)
-DOTSD_MIT_TEST_OBJS := $(OUT)/tests/unit/dotsd_mitreq_test.o \
-		   $(OUT)/tests/unit/dotsd_store_test.o \
-		   $(OUT)/tests/bench/mitreq_bench.o
-$(DOTSD_MIT_TEST_OBJS): $(OUT)/%.o: %.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # engine, authz, resolver and signal.c are doubles in the test file
 TESTS		+= $(OUT)/tests/dotsd_mitreq_test $(OUT)/tests/dotsd_store_test
@@ -93,20 +75,9 @@ $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
 		$(BGP_OBJS) $(LIB_OBJS)
 # make bench: tests/bench/signal-bench.sh drives the DTLS load client.
 SIG_BENCH_OBJ	:= $(OUT)/tests/bench/signal_bench.o
-$(SIG_BENCH_OBJ): $(OUT)/%.o: %.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 $(OUT)/tests/bench/signal-bench: $(SIG_BENCH_OBJ)
 BENCHES		+= tests/bench/signal-bench.sh
 tests/bench/signal-bench.sh: $(OUT)/tests/bench/signal-bench $(OUT)/bin/dotsd
-# Uri-Path parsing: unit test and fuzzer (remote input).
-SIG_TEST_OBJ	:= $(OUT)/tests/unit/dotsd_signal_uri_test.o \
-		   $(OUT)/tests/unit/dotsd_session_test.o
-$(SIG_TEST_OBJ): $(OUT)/%.o: %.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 TESTS		+= $(OUT)/tests/dotsd_signal_uri_test
 $(OUT)/tests/dotsd_signal_uri_test: $(OUT)/tests/unit/dotsd_signal_uri_test.o \
 		$(OUT)/dotsd/signal_uri.o $(LIB_OBJS)

@@ -16,11 +16,3 @@ BENCHES		+= $(OUT)/tests/bench/mitigate-bench
 $(OUT)/tests/bench/mitigate-bench: $(OUT)/tests/bench/mitigate_bench.o \
 		$(MITIGATE_OBJS) $(LIB_OBJS)
 
-# Static pattern rules: the objects of tests/ would otherwise match the
-# link rule $(OUT)/tests/% (shorter stem) instead of $(OUT)/%.o.
-MITIGATE_TOBJS	:= $(MITIGATE_TESTS:%=$(OUT)/tests/unit/%.o) \
-		   $(OUT)/tests/bench/mitigate_bench.o
-$(MITIGATE_TOBJS): $(OUT)/tests/%.o: tests/%.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<

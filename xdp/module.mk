@@ -51,11 +51,6 @@ $(OUT)/tests/xdp_rules_test: $(OUT)/tests/unit/xdp_rules_test.o \
 $(OUT)/tests/xdp_verdict_test: $(OUT)/tests/unit/xdp_verdict_test.o \
 	$(XDP_OBJS) $(LIB_OBJS)
 $(OUT)/tests/unit/xdp_verdict_test.o: $(XDP_SKEL) tests/unit/xdp_pkt.h
-# (explicit: the $(OUT)/tests/% link rule would otherwise claim these .o)
-$(OUT)/tests/unit/xdp_%.o: tests/unit/xdp_%.c
-	$(call msg,CC,$<)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # Traffic generator of the integration tests and the benchmark.
 XDP_TRAFFIC	:= $(OUT)/tests/xdp-traffic
