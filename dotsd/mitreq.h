@@ -78,12 +78,12 @@ void	mitreq_cancel(void *pending);
 void	mitreq_reconf(const struct dotsd_conf *conf);
 
 /*
- * Implemented by signal.c: notify observers of client c (all its cuids)
+ * Implemented by signal_obs.c: notify observers of client c (all its cuids)
  * that the representation of its mitigations changed.
  */
 void	signal_notify(const struct client_conf *c, const char *cuid);
 /*
- * Implemented by signal.c: deliver the reply of a request left async.
+ * Implemented by signal_async.c: deliver the reply of a request left async.
  * As for synchronous replies, r->body becomes signal.c's to free.
  */
 void	signal_async_reply(void *pending, struct dots_reply *r);

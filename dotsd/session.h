@@ -1,7 +1,7 @@
 /*
  * session.h: signal-channel sessions (one per (D)TLS session), their
  * heartbeats and loss detection (RFC 9132 §4.7), and the per-client
- * session configuration of /config (RFC 9132 §4.5). Internal to signal.c
+ * session configuration of /config (RFC 9132 §4.5). Internal to signal*.c
  * and session.c.
  */
 #ifndef DOTSD_SESSION_H
@@ -64,8 +64,10 @@ void		 sesscfg_put(const struct client_conf *c, int has_sid,
 void		 sesscfg_delete(const struct client_conf *c,
 		    struct cfg_reply *r);
 
-/* signal.c: services session.c needs. */
+/* signal*.c: services session.c needs. */
+/* signal.c */
 int		 signal_send_hb(struct sess *s, int peer_hb_status);
+/* signal_obs.c */
 void		 signal_notify_config(const struct client_conf *c);
 void		 signal_sess_gone(struct sess *s);
 
