@@ -128,8 +128,13 @@ const struct client_conf *authz_by_name(const struct dotsd_conf *,
  */
 int	authz_prefix(const struct client_conf *c, const struct mit_prefix *p,
 	    char *why, size_t whylen);
-/* Text <-> prefix ("198.18.0.0/15", "2001:db8::1" = /128). 0 or -EINVAL. */
+/*
+ * prefix.c: text <-> prefix ("198.18.0.0/15", "2001:db8::1" = /128), 0 or
+ * -EINVAL (host bits set too); prefix_valid() is 1 when p is a v4/v6
+ * prefix of a possible length with its host bits zero.
+ */
 int	prefix_parse(const char *s, struct mit_prefix *p);
 void	prefix_format(const struct mit_prefix *p, char *buf, size_t len);
+int	prefix_valid(const struct mit_prefix *p);
 
 #endif

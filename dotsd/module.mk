@@ -7,37 +7,37 @@ DOTSD_PARSE_SRCS := dotsd/conf.c dotsd/conf_lex.c dotsd/conf_value.c \
 		   dotsd/conf_top.c dotsd/conf_block.c dotsd/conf_check.c
 DOTSD_PARSE_OBJS := $(DOTSD_PARSE_SRCS:%.c=$(OUT)/%.o)
 DOTSD_CONF_SRCS	:= $(DOTSD_PARSE_SRCS) dotsd/printconf.c dotsd/authz.c \
-		   dotsd/resolve.c dotsd/control.c dotsd/metrics.c
+		   dotsd/prefix.c dotsd/resolve.c dotsd/control.c dotsd/metrics.c
 DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 
 TESTS		+= $(OUT)/tests/dotsd_conf_test $(OUT)/tests/dotsd_authz_test
 $(OUT)/tests/dotsd_conf_test: $(OUT)/tests/unit/dotsd_conf_test.o \
 		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/printconf.o \
-		$(OUT)/dotsd/authz.o $(LIB_OBJS)
+		$(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 $(OUT)/tests/dotsd_authz_test: $(OUT)/tests/unit/dotsd_authz_test.o \
-		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(LIB_OBJS)
+		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 TESTS		+= $(OUT)/tests/dotsd_resolve_test
 $(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
-		$(OUT)/dotsd/resolve.o $(OUT)/dotsd/authz.o $(LIB_OBJS)
+		$(OUT)/dotsd/resolve.o $(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 # mitreq_dump, signal_dump, engine_status/reconcile are doubles in the test;
 # it also runs the dotsctl binary (order-only: not linked in).
 TESTS		+= $(OUT)/tests/dotsd_control_test
 $(OUT)/tests/dotsd_control_test: $(OUT)/tests/unit/dotsd_control_test.o \
 		$(OUT)/dotsd/control.o $(OUT)/dotsd/metrics.o \
-		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(LIB_OBJS) \
+		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS) \
 		| $(OUT)/bin/dotsctl
 # Golden configurations (tests/vectors/conf): checked in make check,
 # rewritten by make update-golden (tests/update-golden.sh).
 TESTS		+= $(OUT)/tests/dotsd_conf_golden
 $(OUT)/tests/dotsd_conf_golden: $(OUT)/tests/unit/dotsd_conf_golden.o \
 		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/printconf.o \
-		$(OUT)/dotsd/authz.o $(LIB_OBJS)
+		$(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 update-golden:: $(OUT)/tests/dotsd_conf_golden
 	$(Q)OUT=$(OUT) ./tests/update-golden.sh
 # The parser on arbitrary text, and print -> parse -> print stability.
 FUZZERS		+= $(OUT)/fuzz/dotsd_conf_fuzz
 $(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c $(DOTSD_PARSE_SRCS) \
-		dotsd/printconf.c dotsd/authz.c dotsd/conf_int.h
+		dotsd/printconf.c dotsd/authz.c dotsd/prefix.c dotsd/conf_int.h
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
@@ -47,21 +47,22 @@ DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_parse.c dotsd/mitreq_targets.c \
 		   dotsd/mitreq_store.c dotsd/store.c
 DOTSD_MIT_OBJS	:= $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o)
 
-# engine, authz, resolver and signal.c are doubles in the test file
+# engine, authz, resolver and signal.c are doubles in the test file;
+# prefixes are parsed by the real prefix.c.
 TESTS		+= $(OUT)/tests/dotsd_mitreq_test $(OUT)/tests/dotsd_store_test
 $(OUT)/tests/dotsd_mitreq_test: $(OUT)/tests/unit/dotsd_mitreq_test.o \
-		$(DOTSD_MIT_OBJS) $(LIB_OBJS)
+		$(DOTSD_MIT_OBJS) $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 $(OUT)/tests/dotsd_store_test: $(OUT)/tests/unit/dotsd_store_test.o \
 		$(OUT)/dotsd/store.o $(LIB_OBJS)
 
 BENCHES		+= $(OUT)/tests/bench/mitreq-bench
 $(OUT)/tests/bench/mitreq-bench: $(OUT)/tests/bench/mitreq_bench.o \
-		$(DOTSD_MIT_OBJS) $(LIB_OBJS)
+		$(DOTSD_MIT_OBJS) $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 
 # libFuzzer: CBOR body -> codec -> mitreq_put/get/delete/tick
 FUZZERS		+= $(OUT)/fuzz/mitreq_put_fuzz
 $(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
-		$(CODEC_SRCS) $(LIB_SRCS) dotsd/mitreq.h dotsd/mitreq_int.h \
+		dotsd/prefix.c $(CODEC_SRCS) $(LIB_SRCS) dotsd/mitreq.h dotsd/mitreq_int.h \
 		dotsd/store.h
 # end mitigation requests + store
 

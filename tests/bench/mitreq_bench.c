@@ -45,31 +45,6 @@ engine_status(uint64_t id, struct mit_status *st)
 }
 
 int
-prefix_parse(const char *s, struct mit_prefix *p)
-{
-	char	buf[64], *slash;
-
-	memset(p, 0, sizeof(*p));
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET6, buf, p->addr) != 1)
-		return -EINVAL;
-	p->family = AF_INET6;
-	p->len = slash ? (uint8_t)atoi(slash) : 128;
-	return 0;
-}
-
-void
-prefix_format(const struct mit_prefix *p, char *buf, size_t len)
-{
-	char	a[64];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->len);
-}
-
-int
 authz_prefix(const struct client_conf *c, const struct mit_prefix *p,
     char *why, size_t whylen)
 {

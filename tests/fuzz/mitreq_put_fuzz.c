@@ -62,46 +62,6 @@ engine_status(uint64_t id, struct mit_status *st)
 }
 
 int
-prefix_parse(const char *s, struct mit_prefix *p)
-{
-	char	 buf[64], *slash, *ep;
-	long	 len;
-	int	 max;
-
-	memset(p, 0, sizeof(*p));
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->family = AF_INET6;
-		max = 128;
-	} else
-		return -EINVAL;
-	len = max;
-	if (slash != NULL) {
-		len = strtol(slash, &ep, 10);
-		if (*slash == '\0' || *ep != '\0' || len < 0 || len > max)
-			return -EINVAL;
-	}
-	p->len = (uint8_t)len;
-	return 0;
-}
-
-void
-prefix_format(const struct mit_prefix *p, char *buf, size_t len)
-{
-	char	a[64];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->len);
-}
-
-int
 authz_prefix(const struct client_conf *c, const struct mit_prefix *p,
     char *why, size_t whylen)
 {

@@ -116,44 +116,6 @@ fake_by_mid(uint32_t mid)
 	return NULL;
 }
 
-int
-prefix_parse(const char *s, struct mit_prefix *p)
-{
-	char		 buf[64], *slash, *ep;
-	long		 len;
-	int		 max;
-
-	memset(p, 0, sizeof(*p));
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->family = AF_INET6;
-		max = 128;
-	} else
-		return -EINVAL;
-	len = max;
-	if (slash != NULL) {
-		len = strtol(slash, &ep, 10);
-		if (*slash == '\0' || *ep != '\0' || len < 0 || len > max)
-			return -EINVAL;
-	}
-	p->len = (uint8_t)len;
-	return 0;
-}
-
-void
-prefix_format(const struct mit_prefix *p, char *buf, size_t len)
-{
-	char	a[INET6_ADDRSTRLEN];
-
-	inet_ntop(p->family, p->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->len);
-}
-
 /* The client's domain: prefix inside one of c->prefixes; no multicast. */
 int
 authz_prefix(const struct client_conf *c, const struct mit_prefix *p,
