@@ -237,6 +237,16 @@ mitreq_dump(void)
 	return arr;
 }
 
+/* Forget a PUT still resolving names, without answering it. */
+static void
+pending_drop(struct putctx *ctx)
+{
+	TAILQ_REMOVE(&mitreq_pending, ctx, entry);
+	mitreq_targets_cancel(&ctx->job);
+	json_decref(ctx->rq.scope);
+	free(ctx);
+}
+
 /*
  * The session that left a PUT pending (resolving names) went away: forget
  * the request without answering.
@@ -250,10 +260,7 @@ mitreq_cancel(void *pending)
 		next = TAILQ_NEXT(ctx, entry);
 		if (ctx->peer.pending != pending)
 			continue;
-		TAILQ_REMOVE(&mitreq_pending, ctx, entry);
-		mitreq_targets_cancel(&ctx->job);
-		json_decref(ctx->rq.scope);
-		free(ctx);
+		pending_drop(ctx);
 	}
 }
 
@@ -299,10 +306,7 @@ mitreq_reconf(const struct dotsd_conf *nc)
 			ctx->peer.client = c;
 			continue;
 		}
-		TAILQ_REMOVE(&mitreq_pending, ctx, entry);
-		mitreq_targets_cancel(&ctx->job);
-		json_decref(ctx->rq.scope);
-		free(ctx);
+		pending_drop(ctx);
 	}
 }
 
@@ -327,12 +331,8 @@ mitreq_fini(void)
 		TAILQ_REMOVE(&mitreq_notifs, n, entry);
 		free(n);
 	}
-	while ((ctx = TAILQ_FIRST(&mitreq_pending)) != NULL) {
-		TAILQ_REMOVE(&mitreq_pending, ctx, entry);
-		mitreq_targets_cancel(&ctx->job);
-		json_decref(ctx->rq.scope);
-		free(ctx);
-	}
+	while ((ctx = TAILQ_FIRST(&mitreq_pending)) != NULL)
+		pending_drop(ctx);
 	mitreq_last_prune = 0;
 	mitreq_conf = NULL;
 	mitreq_now_s = 0;
