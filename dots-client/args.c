@@ -106,8 +106,8 @@ opt_name(int opt)
 	return "?";
 }
 
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
+int
+args_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -675,7 +675,7 @@ cmd_lookup(char **words, int nwords, char *err, size_t errlen)
 	size_t	i;
 
 	if (nwords == 0) {
-		errf(err, errlen, "no command");
+		args_errf(err, errlen, "no command");
 		return CMD_NONE;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -690,12 +690,12 @@ cmd_lookup(char **words, int nwords, char *err, size_t errlen)
 			return cmds[i].cmd;
 	}
 	if (strcmp(words[0], "config") == 0)
-		errf(err, errlen, "config: expected get, set or delete");
+		args_errf(err, errlen, "config: expected get, set or delete");
 	else if (nwords > 1 && i < sizeof(cmds) / sizeof(cmds[0]))
-		errf(err, errlen, "%s: unexpected argument \"%s\"", words[0],
-		    words[1]);
+		args_errf(err, errlen, "%s: unexpected argument \"%s\"",
+		    words[0], words[1]);
 	else
-		errf(err, errlen, "unknown command \"%s\"", words[0]);
+		args_errf(err, errlen, "unknown command \"%s\"", words[0]);
 	return CMD_NONE;
 }
 
@@ -708,27 +708,31 @@ cmd_check(struct client_opts *o, char *err, size_t errlen)
 		/* RFC 9132 §4.4.1.2: at least one target attribute */
 		if (o->prefixes.n == 0 && o->fqdns.n == 0 && o->uris.n == 0 &&
 		    o->aliases.n == 0)
-			return errf(err, errlen, "request: give --target, "
+			return args_errf(err, errlen, "request: give --target, "
 			    "--fqdn, --uri or --alias");
 		return 0;
 	case CMD_WITHDRAW:
 		if (!o->has_mid)
-			return errf(err, errlen, "withdraw: --mid is required");
+			return args_errf(err, errlen,
+			    "withdraw: --mid is required");
 		return 0;
 	case CMD_EFFICACY:
 		if (!o->has_mid)
-			return errf(err, errlen, "efficacy: --mid is required");
+			return args_errf(err, errlen,
+			    "efficacy: --mid is required");
 		if (o->attack_status == 0)
-			return errf(err, errlen,
+			return args_errf(err, errlen,
 			    "efficacy: --attack-status is required");
 		return 0;
 	case CMD_CONFIG_SET:
 		if (o->cfg_set == 0)
-			return errf(err, errlen, "config set: nothing to set");
+			return args_errf(err, errlen,
+			    "config set: nothing to set");
 		if (o->cfg_which == CFG_IDLE &&
 		    (o->cfg_set & CFG_PROBING_RATE))
-			return errf(err, errlen, "config set: --probing-rate "
-			    "applies to the mitigating set only");
+			return args_errf(err, errlen, "config set: "
+			    "--probing-rate applies to the mitigating set "
+			    "only");
 		return 0;
 	default:
 		return 0;
@@ -747,7 +751,7 @@ args_parse(struct client_opts *o, int argc, char **argv, char *err,
 	int	ch, rv = 0;
 
 	if ((cmdopts = calloc((size_t)argc + 1, sizeof(*cmdopts))) == NULL)
-		return errf(err, errlen, "out of memory");
+		return args_errf(err, errlen, "out of memory");
 	optind = 0;	/* full reset: args_parse may run more than once */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:s:t:vjh", longopts,
@@ -766,18 +770,19 @@ args_parse(struct client_opts *o, int argc, char **argv, char *err,
 			str_set(&o->config, optarg);
 			break;
 		case ':':
-			rv = errf(err, errlen, "option %s needs a value",
+			rv = args_errf(err, errlen, "option %s needs a value",
 			    argv[optind - 1]);
 			goto out;
 		case '?':
-			rv = errf(err, errlen, "unknown option %s",
+			rv = args_errf(err, errlen, "unknown option %s",
 			    argv[optind - 1]);
 			goto out;
 		case 's': case 't': case O_CERT: case O_KEY: case O_CA:
 		case O_PSK_ID: case O_PSK_KEY: case O_CUID:
 			if (apply_conn(o, ch, optarg) < 0) {
-				rv = errf(err, errlen, "bad value for --%s: "
-				    "\"%s\"", opt_name(ch), optarg);
+				rv = args_errf(err, errlen,
+				    "bad value for --%s: \"%s\"", opt_name(ch),
+				    optarg);
 				goto out;
 			}
 			o->set |= set_bit(ch);
@@ -797,12 +802,13 @@ args_parse(struct client_opts *o, int argc, char **argv, char *err,
 	}
 	for (i = 0; i < ncmdopts; i++) {
 		if (!(opt_cmds(cmdopts[i].opt) & C(o->cmd))) {
-			rv = errf(err, errlen, "--%s does not apply to %s",
+			rv = args_errf(err, errlen, "--%s does not apply to %s",
 			    opt_name(cmdopts[i].opt), argv[optind]);
 			goto out;
 		}
 		if (apply_cmd_opt(o, cmdopts[i].opt, cmdopts[i].arg) < 0) {
-			rv = errf(err, errlen, "bad value for --%s: \"%s\"",
+			rv = args_errf(err, errlen,
+			    "bad value for --%s: \"%s\"",
 			    opt_name(cmdopts[i].opt),
 			    cmdopts[i].arg ? cmdopts[i].arg : "");
 			goto out;
@@ -859,19 +865,19 @@ conf_load(struct client_opts *o, const char *path, char *err, size_t errlen)
 			if (strcmp(k, keys[i].key) == 0)
 				break;
 		if (i == sizeof(keys) / sizeof(keys[0])) {
-			rv = errf(err, errlen, "%s:%d: unknown key \"%s\"",
+			rv = args_errf(err, errlen, "%s:%d: unknown key \"%s\"",
 			    path, lineno, k);
 			break;
 		}
 		if (*v == '\0') {
-			rv = errf(err, errlen, "%s:%d: %s needs a value",
+			rv = args_errf(err, errlen, "%s:%d: %s needs a value",
 			    path, lineno, k);
 			break;
 		}
 		if (o->set & set_bit(keys[i].opt))
 			continue;	/* the command line wins */
 		if (apply_conn(o, keys[i].opt, v) < 0) {
-			rv = errf(err, errlen, "%s:%d: bad value for %s",
+			rv = args_errf(err, errlen, "%s:%d: bad value for %s",
 			    path, lineno, k);
 			break;
 		}
@@ -890,27 +896,27 @@ opts_finish(struct client_opts *o, struct server_uri *su, char *err,
 	int	pki, psk;
 
 	if (o->server == NULL)
-		return errf(err, errlen, "no server: use --server or a "
+		return args_errf(err, errlen, "no server: use --server or a "
 		    "config file");
 	if (server_uri_parse(o->server, su) < 0)
-		return errf(err, errlen, "bad server URI \"%s\" (expected "
+		return args_errf(err, errlen, "bad server URI \"%s\" (expected "
 		    "coaps://host[:port] or coaps+tcp://host[:port])",
 		    o->server);
 	pki = o->cert != NULL || o->key != NULL;
 	psk = o->psk_identity != NULL || o->psk_key_len != 0;
 	if (pki && psk)
-		return errf(err, errlen, "give a certificate or a PSK, "
+		return args_errf(err, errlen, "give a certificate or a PSK, "
 		    "not both");
 	if (pki && (o->cert == NULL || o->key == NULL))
-		return errf(err, errlen, "--cert and --key go together");
+		return args_errf(err, errlen, "--cert and --key go together");
 	if (pki && o->ca == NULL)
-		return errf(err, errlen, "--ca is required to verify the "
+		return args_errf(err, errlen, "--ca is required to verify the "
 		    "server");
 	if (psk && (o->psk_identity == NULL || o->psk_key_len == 0))
-		return errf(err, errlen, "--psk-identity and --psk-key go "
+		return args_errf(err, errlen, "--psk-identity and --psk-key go "
 		    "together");
 	if (!pki && !psk)
-		return errf(err, errlen, "no credentials: use --cert/--key/"
-		    "--ca or --psk-identity/--psk-key");
+		return args_errf(err, errlen, "no credentials: use "
+		    "--cert/--key/--ca or --psk-identity/--psk-key");
 	return 0;
 }

@@ -3,7 +3,6 @@
  * yang/codec.c turns them into CBOR). No I/O here.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "dots-client/client.h"
@@ -83,17 +82,6 @@ body_mitigation(const struct client_opts *o)
 	return wrap_scope(scope);
 }
 
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /*
  * RFC 9132 §4.4.3: an efficacy update repeats the request's parameters as
  * they were sent (lifetime may change or be left out) and adds
@@ -116,7 +104,7 @@ body_efficacy(const json_t *get_body, uint32_t mid,
 
 	scopes = json_object_get(json_object_get(get_body, MS_TOP), "scope");
 	if (!json_is_array(scopes)) {
-		errf(err, errlen, "GET response has no mitigation scope");
+		args_errf(err, errlen, "GET response has no mitigation scope");
 		return NULL;
 	}
 	json_array_foreach(scopes, i, sc) {
@@ -125,7 +113,7 @@ body_efficacy(const json_t *get_body, uint32_t mid,
 			break;
 	}
 	if (sc == NULL || i == json_array_size(scopes)) {
-		errf(err, errlen, "GET response has no mid %u", mid);
+		args_errf(err, errlen, "GET response has no mid %u", mid);
 		return NULL;
 	}
 	out = json_object();

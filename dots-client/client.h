@@ -180,6 +180,9 @@ int	prefix_check(const char *s, char *out, size_t outlen);
 int	hex_parse(const char *s, uint8_t *buf, size_t bufsize, size_t *len);
 int	decimal2_parse(const char *s, uint32_t *hundredths);
 void	usage(FILE *);
+/* Formats a reason into err and returns -EINVAL. */
+int	args_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* body.c: wire JSON request bodies (RFC 9132 §4.4.1, §4.4.3, §4.5, §4.7).
  * Return a new reference, or NULL with err filled. */
