@@ -30,12 +30,23 @@ mitreq_fsm_live(const struct mreq *m)
 	    m->status <= ST_TERMINATING;
 }
 
+/*
+ * Seconds m has left: while active-but-terminating (status 5), what is
+ * left of that period (RFC 9132 §4.4.4, at most ABT_MAX) or of the
+ * lifetime if that ends first; otherwise the lifetime (-1 indefinite).
+ */
 int64_t
 mitreq_fsm_remaining(const struct mreq *m, time_t now)
 {
-	if (m->lifetime < 0 || m->expires == 0)
-		return -1;
-	return m->expires > now ? (int64_t)(m->expires - now) : 0;
+	int64_t	left = -1, abt;
+
+	if (m->lifetime >= 0 && m->expires != 0)
+		left = m->expires > now ? (int64_t)(m->expires - now) : 0;
+	if (m->status != ST_TERMINATING)
+		return left;
+	abt = m->terminating_until > now ?
+	    (int64_t)(m->terminating_until - now) : 0;
+	return left < 0 || abt < left ? abt : left;
 }
 
 /* §4.4.1.1 lifetime grant: client ceiling, global ceiling, -1 policy. */

@@ -56,7 +56,7 @@ r=$(coap client1 "$U1/mid=124" -m put -t 271 -f "$T/net1.cbor")
 
 # Observe: register, change the state from another session, count the
 # NON notifications that reach the observer.
-timeout 20 coap-client-openssl -v 7 -B 6 -s 5 -N -c "$T/c/client1.pem" \
+timeout 20 coap-client-openssl -v 7 -B 6 -s 8 -N -c "$T/c/client1.pem" \
 	-j "$T/c/client1.key" -C "$T/c/ca.pem" -o "$T/obs.body" "$U1" \
 	>"$T/obs.log" 2>&1 &
 OBS=$!
@@ -69,10 +69,28 @@ n=$(grep -c "t:NON c:2.05 .*Observe:" "$T/obs.log")
 [ "$r" = 2.01 ] && [ "$r2" = 2.02 ] && [ "$n" -ge 2 ] &&
 	ok "Observe: registration + $((n - 1)) NON notifications" ||
 	fail "Observe: PUT $r DELETE $r2, $n Observe responses"
+# -o appends every body: take the last notification's from the log
+sed -n '/t:NON c:2.05 .*Observe:/{n;s/^<<\([0-9a-f]*\)>>$/\1/p}' "$T/obs.log" |
+	tail -1 | python3 -c 'import sys
+sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' >"$T/last.cbor"
+lt=$(jget "$T/last.cbor" "[s['lifetime'] for s in $MS if s['mid'] == 125][0]")
+st=$(jget "$T/last.cbor" "[s['status'] for s in $MS if s['mid'] == 125][0]")
+[ "$st" = dots-client-withdrawn-mitigation ] && [ "${lt:-999}" -le 120 ] &&
+	ok "notification after DELETE: status 5, lifetime $lt" ||
+	fail "notification after DELETE: status $st lifetime $lt"
 
 r=$(coap client1 "$U1/mid=123" -m delete -N)
 [ "$r" = 2.02 ] && [ ! -s "$T/body" ] && ok "DELETE: 2.02, no payload" ||
 	fail "DELETE: $r"
+# RFC 9132 §4.4.4: while active-but-terminating, lifetime is the time left
+# of that period (default 120 s), not of the granted 600 s.
+r=$(coap client1 "$U1/mid=123" -N)
+st=$(jget "$T/body" "$MS[0]['status']")
+lt=$(jget "$T/body" "$MS[0]['lifetime']")
+[ "$r" = 2.05 ] && [ "$st" = dots-client-withdrawn-mitigation ] &&
+	[ "${lt:-999}" -le 120 ] && [ "$lt" -ge 100 ] &&
+	ok "GET after DELETE: status 5, lifetime $lt (the exit period)" ||
+	fail "GET after DELETE: $r status $st lifetime $lt"
 r=$(coap client1 "$U1/mid=4242" -m delete -N)
 [ "$r" = 2.02 ] && ok "DELETE unknown mid: 2.02" ||
 	fail "DELETE unknown mid: $r"

@@ -206,13 +206,27 @@ res_answer(const char *name, const char *const *addrs, int n, uint32_t ttl)
 }
 
 static int	notified[3];		/* signal_notify calls per client */
+static json_int_t notified_lifetime;	/* of the first entry notified */
 static struct dots_reply async_reply;
 static int	async_replies;
 
+static json_t	*entry_of(json_t *, int);
+
+/* Builds the notification body as signal_obs.c does (mitreq_get). */
 void
 signal_notify(const struct client_conf *c, const char *cuid)
 {
+	struct dots_peer p = { .client = c };
+	struct dots_uri	 u;
+	struct dots_reply r;
+
 	notified[c - clients]++;
+	memset(&u, 0, sizeof(u));
+	snprintf(u.cuid, sizeof(u.cuid), "%s", cuid);
+	mitreq_get(&p, &u, &r);
+	notified_lifetime = r.code == 205 ? json_integer_value(
+	    json_object_get(entry_of(r.body, 0), "lifetime")) : -2;
+	json_decref(r.body);
 }
 
 void
@@ -1011,17 +1025,25 @@ t_s4_delete(void)
 	setup();
 	T_EQ(put_code(0, CUID_A, 123, js(s01)), 201);
 	id = fake_by_mid(123)->m.id;
+	tick(T0 + 5);
+	notified_lifetime = -3;
 	T_EQ(del(0, CUID_A, 1, 123), 202);
 	T_STREQ(status_of(0, CUID_A, 123), "dots-client-withdrawn-mitigation");
+	/* §4.4.4: lifetime is what is left of the 120 s period, not 3595 */
+	T_EQ(lifetime_of(0, CUID_A, 123), 120);
+	tick(T0 + 8);
+	T_EQ(notified_lifetime, 117);	/* the Observe notification too */
 	/* still enforced during the active-but-terminating period */
-	tick(T0 + 119);
+	tick(T0 + 124);
 	T_ASSERT(fake_find(id) != NULL);
 	T_EQ(stored(), 1);
+	T_EQ(lifetime_of(0, CUID_A, 123), 1);
 	/* survives a restart in that state */
 	mitreq_fini();
-	T_EQ(mitreq_load(&tconf, T0 + 119), 0);
+	T_EQ(mitreq_load(&tconf, T0 + 124), 0);
 	T_STREQ(status_of(0, CUID_A, 123), "dots-client-withdrawn-mitigation");
-	tick(T0 + 120);
+	T_EQ(lifetime_of(0, CUID_A, 123), 1);
+	tick(T0 + 125);
 	T_ASSERT(fake_find(id) == NULL);
 	T_EQ(stored(), 0);
 	T_STREQ(status_of(0, CUID_A, 123), "none");
@@ -1032,6 +1054,23 @@ t_s4_delete(void)
 	T_STREQ(status_of(0, CUID_A, 124), "attack-mitigation-in-progress");
 	/* S4b */
 	T_EQ(del(0, CUID_A, 0, 0), 400);
+}
+
+/* A lifetime that ends inside the active-but-terminating period wins. */
+static void
+t_abt_lifetime(void)
+{
+	setup();
+	T_EQ(put_code(0, CUID_A, 7, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::1/128\"],\"lifetime\":100}")), 201);
+	tick(T0 + 50);
+	T_EQ(del(0, CUID_A, 1, 7), 202);
+	T_EQ(lifetime_of(0, CUID_A, 7), 50);
+	tick(T0 + 99);
+	T_EQ(lifetime_of(0, CUID_A, 7), 1);
+	T_ASSERT(fake_by_mid(7) != NULL);
+	tick(T0 + 100);
+	T_ASSERT(fake_by_mid(7) == NULL);
 }
 
 static void
@@ -1050,6 +1089,7 @@ t_abt_doubling(void)
 	T_STREQ(status_of(0, CUID_A, 1), "attack-mitigation-in-progress");
 	T_EQ(fake_count(), 1);
 	T_EQ(del(0, CUID_A, 1, 1), 202);
+	T_EQ(lifetime_of(0, CUID_A, 1), 240);
 	tick(T0 + 10 + 239);
 	T_STREQ(status_of(0, CUID_A, 1), "dots-client-withdrawn-mitigation");
 	T_EQ(put_code(0, CUID_A, 2, js(s01)), 201);
@@ -1502,6 +1542,7 @@ main(void)
 	T_RUN(t_s3_efficacy);
 	T_RUN(t_s4_delete);
 	T_RUN(t_abt_doubling);
+	T_RUN(t_abt_lifetime);
 	T_RUN(t_s10_conflict_both);
 	T_RUN(t_s10_newest_wins);
 	T_RUN(t_s10_first_wins);
