@@ -640,6 +640,35 @@ sess_hb_rx(struct sess *s, time_t now)
 	sess_rx(s, now);
 }
 
+/*
+ * Checks a decoded heartbeat body, {"...:heartbeat": {"peer-hb-status":
+ * B}}. RFC 9132 §4.7 makes peer-hb-status mandatory; the YANG cannot say
+ * so (an empty heartbeat selects no case of its choice), so this does.
+ * Returns 0 with B in *peer_ok, or -EBADMSG with a reason in why.
+ */
+int
+sess_hb_body(const json_t *wire, int *peer_ok, char *why, size_t whylen)
+{
+	const json_t *hb, *st;
+
+	hb = json_object_get(wire, "ietf-dots-signal-channel:heartbeat");
+	if (!json_is_object(hb)) {
+		snprintf(why, whylen, "body is not a heartbeat");
+		return -EBADMSG;
+	}
+	if ((st = json_object_get(hb, "peer-hb-status")) == NULL) {
+		snprintf(why, whylen, "heartbeat without the mandatory "
+		    "peer-hb-status");
+		return -EBADMSG;
+	}
+	if (!json_is_boolean(st)) {
+		snprintf(why, whylen, "peer-hb-status must be a boolean");
+		return -EBADMSG;
+	}
+	*peer_ok = json_is_true(st);
+	return 0;
+}
+
 void
 sess_hb_answered(struct sess *s, time_t now)
 {

@@ -40,6 +40,8 @@ void		 sess_free(struct sess *s);
 int		 sess_count(void);
 void		 sess_rx(struct sess *s, time_t now);
 void		 sess_hb_rx(struct sess *s, time_t now);
+int		 sess_hb_body(const json_t *wire, int *peer_ok, char *why,
+		    size_t whylen);
 void		 sess_hb_answered(struct sess *s, time_t now);
 void		 sess_tick(time_t now);
 json_t		*sess_dump(void);

@@ -239,6 +239,7 @@ handle_hb(struct req *rq)
 {
 	json_t *wire = NULL;
 	char why[256];
+	int peer_ok, r;
 
 	/* RFC 9132 §4.7: no parameters; body with peer-hb-status. */
 	if (rq->path.nparams > 0) {
@@ -250,7 +251,15 @@ handle_hb(struct req *rq)
 		sigreply_diag(rq->resp, 400, "%s", why);
 		return;
 	}
+	r = sess_hb_body(wire, &peer_ok, why, sizeof(why));
 	json_decref(wire);
+	if (r != 0) {
+		sigreply_diag(rq->resp, 400, "%s", why);
+		return;
+	}
+	if (!peer_ok)
+		log_debug("%s: the client hears no heartbeats from us",
+		    sess_name(rq->s));
 	sess_hb_rx(rq->s, time(NULL));
 	coap_pdu_set_code(rq->resp, sigreply_code(204));
 	sigreply_count(204);

@@ -61,5 +61,14 @@ r=$(coap client1 "$(url dtls 127.0.0.1 hb)" -m put -t 271 -N -f "$T/hb.cbor")
 	"$T/dotsd.log" && ok "traffic again restores the signal channel" ||
 	fail "restore: $r"
 
+# RFC 9132 §4.7: peer-hb-status is mandatory; {49: {}} is a heartbeat
+# without it.
+printf '\241\030\061\240' >"$T/hb-empty.cbor"
+r=$(coap client1 "$(url dtls 127.0.0.1 hb)" -m put -t 271 -N \
+	-f "$T/hb-empty.cbor")
+[ "$r" = 4.00 ] && grep -q "c:4.00 .*peer-hb-status" "$T/out.log" &&
+	ok "heartbeat without peer-hb-status: 4.00 naming it" ||
+	fail "heartbeat without peer-hb-status: $r"
+
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 [ -z "$FAILED" ]

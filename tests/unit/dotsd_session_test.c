@@ -293,9 +293,50 @@ t_load_and_reconf(void)
 	T_EQ(r.code, 404);
 }
 
+/* RFC 9132 §4.7: peer-hb-status is mandatory and boolean. */
+static void
+t_hb_body(void)
+{
+	static const struct {
+		const char	*body;
+		int		 rc, peer_ok;
+		const char	*diag;
+	} v[] = {
+		{ "{\"ietf-dots-signal-channel:heartbeat\":"
+		    "{\"peer-hb-status\":true}}", 0, 1, NULL },
+		{ "{\"ietf-dots-signal-channel:heartbeat\":"
+		    "{\"peer-hb-status\":false}}", 0, 0, NULL },
+		{ "{\"ietf-dots-signal-channel:heartbeat\":{}}", -EBADMSG, 0,
+		    "peer-hb-status" },
+		{ "{\"ietf-dots-signal-channel:heartbeat\":"
+		    "{\"peer-hb-status\":1}}", -EBADMSG, 0, "boolean" },
+		{ "{\"ietf-dots-signal-channel:heartbeat\":[]}", -EBADMSG, 0,
+		    "heartbeat" },
+	};
+	json_error_t e;
+	char why[128];
+	size_t i;
+	int ok;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		json_t *w = json_loads(v[i].body, 0, &e);
+
+		T_ASSERT(w != NULL);
+		why[0] = '\0';
+		ok = -1;
+		T_EQ(sess_hb_body(w, &ok, why, sizeof(why)), v[i].rc);
+		if (v[i].rc == 0)
+			T_EQ(ok, v[i].peer_ok);
+		else
+			T_ASSERT(strstr(why, v[i].diag) != NULL);
+		json_decref(w);
+	}
+}
+
 int
 main(void)
 {
+	T_RUN(t_hb_body);
 	T_RUN(t_get_defaults);
 	T_RUN(t_put_sids);
 	T_RUN(t_put_invalid);
