@@ -259,6 +259,7 @@ static const char *const states[] = {
 	[MIT_ST_ACTIVE] = "active",
 	[MIT_ST_EXCEEDED] = "exceeded",
 	[MIT_ST_FAILED] = "failed",
+	[MIT_ST_RECORDED] = "recorded",
 };
 
 static void
@@ -319,7 +320,7 @@ mitigations(FILE *f)
 	json_t	*mits = mitreq_dump(), *m;
 	struct mit_status *st;
 	uint8_t	*have;
-	unsigned counts[NSTATUS] = { 0 }, engine_states[4] = { 0 };
+	unsigned counts[NSTATUS] = { 0 }, engine_states[MIT_ST_MAX] = { 0 };
 	const char *status;
 	size_t	 i, j, n = json_array_size(mits);
 	int	 s;
@@ -334,7 +335,7 @@ mitigations(FILE *f)
 		if (st != NULL && have != NULL && json_is_integer(
 		    json_object_get(m, "id")) && engine_status((uint64_t)
 		    json_integer_value(json_object_get(m, "id")),
-		    &st[i]) == 0 && st[i].state < 4) {
+		    &st[i]) == 0 && st[i].state < MIT_ST_MAX) {
 			have[i] = 1;
 			engine_states[st[i].state]++;
 		}
@@ -346,7 +347,7 @@ mitigations(FILE *f)
 		    statuses[j], counts[j]);
 	head(f, "dotsd_engine_mitigations", "gauge",
 	    "Mitigations held by the engine, by enforcement state.");
-	for (j = 0; j < 4; j++)
+	for (j = 0; j < MIT_ST_MAX; j++)
 		fprintf(f, "dotsd_engine_mitigations{state=\"%s\"} %u\n",
 		    states[j], engine_states[j]);
 	for (s = 0; s < SER_MAX && st != NULL && have != NULL; s++) {

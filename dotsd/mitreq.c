@@ -217,7 +217,8 @@ mitreq_dump(void)
 		    "lifetime", (json_int_t)m->lifetime,
 		    "remaining", (json_int_t)mitreq_fsm_remaining(m, now),
 		    "started", (json_int_t)m->started,
-		    "trigger", m->rq.trigger, "enforced", m->in_engine,
+		    "trigger", m->rq.trigger, "enforced", m->in_engine &&
+		    !mitreq_engine_recorded(m),
 		    "scope", m->rq.scope);
 		if (e == NULL)
 			continue;

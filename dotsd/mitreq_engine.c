@@ -57,7 +57,20 @@ mitreq_engine_hand(struct mreq *m, char *err, size_t errlen)
 	if ((rc = engine_apply(&mit, err, errlen)) < 0)
 		return rc;
 	m->in_engine = 1;
+	if (mitreq_engine_recorded(m))
+		log_info("mitigation %s/%s/%u: recorded, not enforced (no "
+		    "backend configured)", m->client->name, m->cuid, m->mid);
 	return 0;
+}
+
+/* Is m only recorded by the engine, with no backend to enforce it? */
+int
+mitreq_engine_recorded(const struct mreq *m)
+{
+	struct mit_status st;
+
+	return m->in_engine && engine_status(m->id, &st) == 0 &&
+	    st.state == MIT_ST_RECORDED;
 }
 
 void

@@ -165,8 +165,8 @@ mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
 	if ((m = mitreq_find(peer->client, uri->cuid, uri->mid)) == NULL ||
 	    m->status == ST_TERMINATING)
 		return;
-	if (!m->in_engine) {
-		/* nothing enforced (8, 7): no abt (§4.4.4) */
+	if (!m->in_engine || mitreq_engine_recorded(m)) {
+		/* nothing enforced (8, 7, no backend): no abt (§4.4.4) */
 		mitreq_fsm_end(m, ST_TERMINATED);
 		return;
 	}
@@ -209,6 +209,8 @@ status_refresh(struct mreq *m, time_t now)
 		break;
 	case MIT_ST_EXCEEDED:
 	case MIT_ST_FAILED:
+	case MIT_ST_RECORDED:
+		/* recorded only: the capability here is none at all */
 		next = ST_EXCEEDED;
 		break;
 	}

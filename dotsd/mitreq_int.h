@@ -242,6 +242,7 @@ void	 mitreq_engine_build(const struct mreq *, struct mitigation *);
 int	 mitreq_engine_ntargets(const struct mreq *);
 int	 mitreq_engine_hand(struct mreq *, char *, size_t);
 void	 mitreq_engine_take(struct mreq *);
+int	 mitreq_engine_recorded(const struct mreq *);
 
 /* mitreq_notify.c: GET and notification bodies */
 void	 mitreq_notify_mark(const struct mreq *);

@@ -169,6 +169,22 @@ engine_mnum_release(uint32_t n)
 	mnum_free[mnum_nfree++] = n;
 }
 
+/*
+ * No slot has a backend (dotsd.conf without xdp and bgp blocks, and no
+ * null backend named): mitigations are recorded, checked and answered,
+ * and nothing is enforced (dotsd(8)).
+ */
+static int
+engine_recording(void)
+{
+	int	s;
+
+	for (s = 0; s < SLOT_MAX; s++)
+		if (engine_slot_backend(s) != NULL)
+			return 0;
+	return 1;
+}
+
 /* Whether slot can act for m: allowed, a backend for it, not refused. */
 static int
 engine_usable(const struct mitigation *m, int slot, int flowspec_refused)
@@ -256,6 +272,19 @@ engine_transition(struct entry *e, const struct mitigation *nm, int level,
 
 	*failed = -1;
 	want = engine_want(nm, level, e->flowspec_refused);
+	if (want == 0 && engine_recording()) {
+		/* compiled all the same: refused alike, enforcing or not */
+		if ((r = compile_ruleset(nm, SLOT_LOCAL, GROUP_OF(nm->id,
+		    SLOT_LOCAL), RULE_BASE(e->mnum, SLOT_LOCAL), &scratch[0],
+		    berr, sizeof(berr))) != 0) {
+			snprintf(err, errlen, "%s", berr);
+			return r;
+		}
+		if (&e->m != nm)
+			e->m = *nm;
+		e->level = level;
+		return 0;
+	}
 	if (want == 0) {
 		snprintf(err, errlen, "no backend allowed at level %s",
 		    escalate_level_name(level));
@@ -487,6 +516,11 @@ engine_apply(const struct mitigation *m, char *err, size_t errlen)
 	e->state = MIT_ST_ACTIVE;
 	engine_reason(e, "applied at level %s",
 	    escalate_level_name(e->level));
+	if (e->held == 0) {
+		e->state = MIT_ST_RECORDED;
+		engine_reason(e, "recorded, not enforced: no backend "
+		    "configured");
+	}
 	log_debug("mitigation %" PRIu64 " (%s mid %" PRIu32 "): %s, rules "
 	    "%u local %u flowspec %u rtbh", m->id, m->client, m->mid,
 	    e->reason, e->nrules[SLOT_LOCAL], e->nrules[SLOT_FLOWSPEC],
@@ -686,7 +720,7 @@ engine_tick(time_t now)
 					continue;
 				}
 				engine_reason(e, "withdraw failed: %s", err);
-			} else {
+			} else if (e->state != MIT_ST_RECORDED) {
 				engine_read_stats(e, now);
 				engine_escalate(e, now);
 			}

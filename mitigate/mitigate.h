@@ -244,6 +244,8 @@ enum mit_state {
 	MIT_ST_ACTIVE,		/* all selected backends hold it */
 	MIT_ST_EXCEEDED,	/* a backend or ceiling refused part of it */
 	MIT_ST_FAILED,		/* nothing could be applied */
+	MIT_ST_RECORDED,	/* no backend configured: kept, not enforced */
+	MIT_ST_MAX
 };
 
 struct mit_status {

@@ -176,4 +176,37 @@ sys.exit(0 if notif and notif[-1] in n1 else 1)
 PY
 
 sig_alive && ok "dotsd still running" || fail "dotsd died"
+
+# dotsd(8): with no backend at all (no xdp, bgp or null backend named),
+# requests are recorded and answered, not enforced: 2.01, then status 4
+# (attack-exceeded-capability) without drop counters; dotsctl says so.
+sig_kill
+sed -i '/^mitigation {/,/^}/d' "$T/dotsd.conf"
+mv "$T/dotsd.log" "$T/dotsd-1.log"
+sig_start
+UN=$(url dtls 127.0.0.1 mitigate/cuid=cuid-rec)
+r=$(coap client1 "$UN/mid=1" -m put -t 271 -N -f "$T/net1.cbor")
+sleep 1.5
+r2=$(coap client1 "$UN/mid=1" -N)
+st=$(jget "$T/body" "$MS[0]['status']")
+drops=$(jget "$T/body" "'pkts-dropped' in $MS[0]")
+[ "$r" = 2.01 ] && [ "$r2" = 2.05 ] && [ "$st" = attack-exceeded-capability ] &&
+	[ "$drops" = False ] &&
+	grep -q "cuid-rec/1: recorded, not enforced" "$T/dotsd.log" &&
+	ok "no backend: 2.01, status $st, no drop counters, logged" ||
+	fail "no backend: PUT $r GET $r2 status $st counters $drops"
+enf=$("$SRC/$OUT/bin/dotsctl" -j -s "$T/dotsd.sock" show mitigations |
+	python3 -c 'import json, sys
+j = json.load(sys.stdin)
+j = j.get("result", j) if isinstance(j, dict) else j
+print([m["enforced"] for m in j if m["cuid"] == "cuid-rec"])')
+[ "$enf" = "[False]" ] && ok "no backend: dotsctl shows enforced false" ||
+	fail "no backend: dotsctl enforced $enf"
+r=$(coap client1 "$UN/mid=1" -m delete -N)
+r2=$(coap client1 "$UN/mid=1" -N)
+st=$(jget "$T/body" "$MS[0]['status']")
+[ "$r" = 2.02 ] && { [ "$r2" = 4.04 ] ||
+	[ "$st" = attack-mitigation-terminated ]; } &&
+	ok "no backend: DELETE ends it without an exit period" ||
+	fail "no backend: DELETE $r, then $r2 $st"
 [ -z "$FAILED" ]

@@ -1017,6 +1017,46 @@ t_s3_efficacy(void)
 	T_ASSERT(r.drop);
 }
 
+/*
+ * No backend configured: the engine records the request (MIT_ST_RECORDED);
+ * the client sees 2.01, then attack-exceeded-capability without drop
+ * counters, 5.03 for an efficacy update under attack, and a DELETE ends
+ * it at once (nothing to keep enforcing); dotsctl sees enforced false.
+ */
+static void
+t_recorded_only(void)
+{
+	struct dots_reply r;
+	struct fake_mit	*f;
+	json_t		*b, *d;
+	int		 code;
+
+	setup();
+	T_EQ(put_code(0, CUID_A, 123, js(s01)), 201);
+	T_ASSERT((f = fake_by_mid(123)) != NULL);
+	f->st.state = MIT_ST_RECORDED;
+	f->st.upstream_only = 1;
+	snprintf(f->st.reason, sizeof(f->st.reason), "recorded, not "
+	    "enforced: no backend configured");
+	tick(T0 + 1);
+	b = get(0, CUID_A, 1, 123, &code);
+	T_EQ(code, 205);
+	T_STREQ(json_string_value(json_object_get(entry_of(b, 0), "status")),
+	    "attack-exceeded-capability");
+	T_ASSERT(json_object_get(entry_of(b, 0), "pkts-dropped") == NULL);
+	T_ASSERT(json_object_get(entry_of(b, 0), "bytes-dropped") == NULL);
+	json_decref(b);
+	d = mitreq_dump();
+	T_ASSERT(json_is_false(json_object_get(json_array_get(d, 0),
+	    "enforced")));
+	json_decref(d);
+	T_EQ(put(0, CUID_A, 123, js(s05), 1, &r), 503);
+	T_ASSERT(strstr(r.diag, "not enforced") != NULL);
+	T_EQ(del(0, CUID_A, 1, 123), 202);
+	T_ASSERT(fake_by_mid(123) == NULL);
+	T_STREQ(status_of(0, CUID_A, 123), "attack-mitigation-terminated");
+}
+
 static void
 t_s4_delete(void)
 {
@@ -1542,6 +1582,7 @@ main(void)
 	T_RUN(t_s3_efficacy);
 	T_RUN(t_s4_delete);
 	T_RUN(t_abt_doubling);
+	T_RUN(t_recorded_only);
 	T_RUN(t_abt_lifetime);
 	T_RUN(t_s10_conflict_both);
 	T_RUN(t_s10_newest_wins);

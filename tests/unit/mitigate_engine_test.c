@@ -256,6 +256,47 @@ t_no_upstream_backend(void)
 	consistent();
 }
 
+/*
+ * No backend for any slot (dotsd without xdp and bgp blocks; the null
+ * backends registered but not named): recorded, checked, not enforced.
+ */
+static void
+t_no_backend_records(void)
+{
+	struct mitigation	m = mit(12, "198.18.0.1/32");
+	struct mit_status	st;
+	int			i;
+
+	T_EQ(engine_add_backend(LOCAL), 0);
+	T_EQ(engine_add_backend(UP), 0);
+	T_EQ(engine_start(err, sizeof(err)), 0);
+	T_EQ(apply(&m), 0);
+	T_EQ(engine_status(12, &st), 0);
+	T_EQ(st.state, MIT_ST_RECORDED);
+	T_EQ(st.upstream_only, 1);	/* nothing counted here */
+	T_ASSERT(strstr(st.reason, "not enforced") != NULL);
+	T_EQ(null_ngroups(LOCAL) + null_ngroups(UP), 0);
+	T_EQ(null_count(LOCAL, NULL_OP_APPLY) +
+	    null_count(UP, NULL_OP_APPLY), 0);
+	consistent();
+	/* refresh and tick keep it recorded; nothing escalates */
+	T_EQ(apply(&m), 0);
+	engine_tick(1001);
+	T_EQ(engine_status(12, &st), 0);
+	T_EQ(st.state, MIT_ST_RECORDED);
+	/* what would be refused when enforcing is refused here too */
+	m = mit(13, "198.18.0.1/32");
+	for (i = 0; i < MIT_MAX_SOURCES; i++) {
+		m.sources[m.nsources] = pfx("2001:db8::1/128");
+		m.sources[m.nsources++].addr[15] = (uint8_t)i;
+	}
+	T_EQ(apply(&m), -EINVAL);
+	T_EQ(engine_status(13, &st), -ENOENT);
+	T_EQ(engine_withdraw(12), 0);
+	T_EQ(engine_status(12, &st), -ENOENT);
+	consistent();
+}
+
 static void
 set_counters(uint64_t id, uint64_t pkts, uint64_t bytes)
 {
@@ -585,6 +626,7 @@ main(void)
 	T_RUN(t_backend_capability_refusal);
 	T_RUN(t_upstream_only_client);
 	T_RUN(t_no_upstream_backend);
+	T_RUN(t_no_backend_records);
 	T_RUN(t_escalation_through_backends);
 	T_RUN(t_upstream_takes_no_flowspec);
 	T_RUN(t_pin);
