@@ -27,6 +27,7 @@ const char *const codec_ctx_names[CTX_MAX] = {
 	[CTX_REDIRECT] = "redirected-signal",
 	[CTX_HB] = "heartbeat",
 	[CTX_TM] = "telemetry",
+	[CTX_ICMPRANGE] = "source-icmp-type-range",
 };
 
 /* iana-dots-signal-channel and RFC 9133 enumerations; index = value. */
@@ -285,8 +286,22 @@ static const struct key keys[] = {
 	    0, 0 },
 	{ 209, "current-g", K_U64STR, TM, 0, 0, 0 },
 	{ 210, "description-lang", K_TEXT, TM, 0, 0, 0 },
-	{ 32771, "lower-type", K_UINT, TM, 0, 0, UINT8_MAX },
-	{ 32772, "upper-type", K_UINT, TM, 0, 0, UINT8_MAX },
+	/*
+	 * RFC 9066 Table 1: the call-home source attributes of a request
+	 * scope (comprehension-optional like all keys above 16383, but
+	 * narrowing a mitigation: dotsd enforces them). lower-type and
+	 * upper-type are shared with RFC 9244's source-icmp-type-range.
+	 */
+	{ 32768, "ietf-dots-call-home:source-prefix", K_TEXTS, IN(CTX_SCOPE),
+	    0, 0, 0 },
+	{ 32769, "ietf-dots-call-home:source-port-range", K_LIST,
+	    IN(CTX_SCOPE), CTX_PORTRANGE, 0, 0 },
+	{ 32770, "ietf-dots-call-home:source-icmp-type-range", K_LIST,
+	    IN(CTX_SCOPE), CTX_ICMPRANGE, 0, 0 },
+	{ 32771, "lower-type", K_UINT, TM | IN(CTX_ICMPRANGE), 0, 0,
+	    UINT8_MAX },
+	{ 32772, "upper-type", K_UINT, TM | IN(CTX_ICMPRANGE), 0, 0,
+	    UINT8_MAX },
 };
 
 /* RFC 9132 + 9133 keys are dense from 1: keys[key - 1]. */

@@ -30,6 +30,7 @@ enum ctx {
 	CTX_REDIRECT,		/* redirected-signal */
 	CTX_HB,			/* heartbeat */
 	CTX_TM,			/* anywhere inside RFC 9244 telemetry */
+	CTX_ICMPRANGE,		/* RFC 9066 source-icmp-type-range entry */
 	CTX_MAX
 };
 

@@ -1,7 +1,7 @@
 /*
  * validate.c: wire JSON -> libyang 2.1 validation against the sx:structure
- * dots-signal of ietf-dots-signal-channel (+ RFC 9133 signal-control and,
- * if it loads, RFC 9244 telemetry augments).
+ * dots-signal of ietf-dots-signal-channel (+ RFC 9133 signal-control, RFC
+ * 9066 call-home and, if it loads, RFC 9244 telemetry augments).
  *
  * libyang 2.1.30 needs three workarounds (yang/modules/README.md):
  *  - the published signal-channel/signal-control/data-channel modules do
@@ -180,6 +180,13 @@ codec_yang_init(const char *dir, char *err, size_t errlen)
 	if (ly_ctx_load_module(yctx, "ietf-dots-telemetry", NULL,
 	    allfeat) == NULL)
 		ly_err_clean(yctx, NULL);
+	/* RFC 9066 source attributes of a request: enforced by dotsd. */
+	if (ly_ctx_load_module(yctx, "ietf-dots-call-home", NULL,
+	    allfeat) == NULL) {
+		ly_first_error(yctx, err, errlen);
+		r = -EINVAL;
+		goto out;
+	}
 	dots_signal = find_structure(ly_ctx_get_module_implemented(yctx,
 	    SIGNAL_MOD), "dots-signal");
 	if (dots_signal == NULL) {
