@@ -30,6 +30,14 @@ mitreq_engine_build(const struct mreq *m, struct mitigation *mit)
 	memcpy(mit->ports, m->rq.ports, sizeof(mit->ports));
 	mit->nproto = m->rq.nproto;
 	memcpy(mit->proto, m->rq.proto, sizeof(mit->proto));
+	/* RFC 9066 / RFC 9244 sources: narrow every target (OR of them) */
+	mit->nsources = m->rq.nsources;
+	memcpy(mit->sources, m->rq.sources, sizeof(mit->sources));
+	mit->nsource_ports = m->rq.nsource_ports;
+	memcpy(mit->source_ports, m->rq.source_ports,
+	    sizeof(mit->source_ports));
+	mit->nicmp_type = m->rq.nicmp_type;
+	memcpy(mit->icmp_type, m->rq.icmp_type, sizeof(mit->icmp_type));
 	mit->policy = m->client->policy;
 }
 

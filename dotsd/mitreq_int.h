@@ -62,6 +62,9 @@ enum {
 
 enum { ATTACK_NONE = 0, ATTACK_UNDER, ATTACK_MITIGATED };
 
+/* Where a request's source attributes came from (struct req). */
+enum { SRC_CALL_HOME = 1 << 0, SRC_TOP_TALKER = 1 << 1 };
+
 /* One PUT body, checked and flattened. */
 struct req {
 	json_t		*scope;		/* canonical form, owned */
@@ -77,6 +80,13 @@ struct req {
 	struct mit_range ports[MIT_MAX_PORTS];
 	uint8_t		 nproto;
 	uint8_t		 proto[MIT_MAX_PROTO];
+	uint8_t		 source_kind;	/* SRC_* bits (mitreq_source.c) */
+	uint8_t		 nsources;	/* RFC 9066 / RFC 9244 sources */
+	struct mit_prefix sources[MIT_MAX_SOURCES];
+	uint8_t		 nsource_ports;
+	struct mit_range source_ports[MIT_MAX_RANGES];
+	uint8_t		 nicmp_type;
+	struct mit_range icmp_type[MIT_MAX_RANGES];
 	int		 nnames;	/* names to resolve */
 	char		 names[MAX_NAMES][NAME_LEN];
 };
@@ -203,6 +213,11 @@ void	 mitreq_free(struct mreq *);
 int	 mitreq_parse_req(const json_t *, int, struct req *, char *, size_t);
 int	 mitreq_parse_alias(const struct client_conf *, const char *,
 	    const char *, struct req *);
+/* mitreq_source.c */
+int	 mitreq_source_key(const char *);
+int	 mitreq_source_parse(struct req *, const char *, const json_t *,
+	    char *, size_t);
+int	 mitreq_source_finish(struct req *, char *, size_t);
 int	 mitreq_parse_prefix_add(struct mit_prefix *, uint8_t *, int,
 	    const struct mit_prefix *);
 

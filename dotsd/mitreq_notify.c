@@ -27,6 +27,9 @@ mreq_wire(struct mreq *m, time_t now)
 		"target-prefix", "target-port-range", "target-protocol",
 		"target-fqdn", "target-uri", "alias-name",
 		"trigger-mitigation", ACL_KEY,
+		"ietf-dots-call-home:source-prefix",
+		"ietf-dots-call-home:source-port-range",
+		"ietf-dots-call-home:source-icmp-type-range",
 	};
 	struct mit_status st;
 	const struct mit_status *sp = NULL;

@@ -500,6 +500,13 @@ mitreq_parse_req(const json_t *body, int efficacy, struct req *rq, char *why,
 			continue;
 		} else if (strcmp(k, ACL_KEY) == 0) {
 			rq->has_acl = 1;
+		} else if (mitreq_source_key(k)) {
+			/* RFC 9066, RFC 9244 sources: enforced or refused */
+			if (mitreq_source_parse(rq, k, v, why, whylen) < 0)
+				goto fail400;
+			if (strncmp(k, TELEMETRY_PFX,
+			    strlen(TELEMETRY_PFX)) == 0)
+				continue;	/* its talkers, below */
 		} else if (strncmp(k, TELEMETRY_PFX,
 		    strlen(TELEMETRY_PFX)) == 0) {
 			/* RFC 9244 pre-or-ongoing attack data: not scope */
@@ -515,6 +522,15 @@ mitreq_parse_req(const json_t *body, int efficacy, struct req *rq, char *why,
 	if (ntargets == 0) {
 		snprintf(why, whylen, "one of target-prefix, target-fqdn, "
 		    "target-uri or alias-name is required");
+		goto fail400;
+	}
+	if ((rc = mitreq_source_finish(rq, why, whylen)) < 0) {
+		if (rc == -ENOMEM) {
+			snprintf(why, whylen, "out of memory");
+			json_decref(rq->scope);
+			rq->scope = NULL;
+			return 503;
+		}
 		goto fail400;
 	}
 	if (efficacy) {

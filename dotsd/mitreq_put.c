@@ -382,8 +382,12 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	/* Enforce first, then make it durable, then acknowledge. */
 	if (nm->rq.trigger &&
 	    (rc = mitreq_engine_hand(nm, why, sizeof(why))) < 0) {
-		mitreq_reply_err(r, 503, "cannot mitigate: %s", why);
-		r->max_age = BUSY_RETRY;
+		/* -EINVAL: the request itself (e.g. no source of a resolved
+		 * target's family), not a busy server */
+		mitreq_reply_err(r, rc == -EINVAL ? 400 : 503,
+		    "cannot mitigate: %s", why);
+		if (rc != -EINVAL)
+			r->max_age = BUSY_RETRY;
 		goto fail;
 	}
 	if ((rc = mitreq_cuid_bind(c, nm->cuid, now)) < 0 ||

@@ -44,7 +44,7 @@ $(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c $(DOTSD_PARSE_SRCS) \
 DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_parse.c dotsd/mitreq_targets.c \
 		   dotsd/mitreq_cuid.c dotsd/mitreq_conflict.c dotsd/mitreq_put.c \
 		   dotsd/mitreq_fsm.c dotsd/mitreq_engine.c dotsd/mitreq_notify.c \
-		   dotsd/mitreq_store.c dotsd/store.c
+		   dotsd/mitreq_store.c dotsd/mitreq_source.c dotsd/store.c
 DOTSD_MIT_OBJS	:= $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o)
 
 # engine, authz, resolver and signal.c are doubles in the test file;

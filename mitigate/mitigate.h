@@ -227,7 +227,11 @@ struct mitigation {
 	uint8_t		nproto;			/* 0 = all protocols */
 	uint8_t		proto[MIT_MAX_PROTO];
 
-	/* optional source attributes (RFC 9132 §4.4.1.1, RFC 9133 ACLs) */
+	/*
+	 * optional source attributes (RFC 9066 call-home source-*, RFC
+	 * 9244 top-talkers; later RFC 9133 ACLs): every rule is narrowed to
+	 * one source (OR over sources), ports and ICMP types shared
+	 */
 	uint8_t		nsources;
 	struct mit_prefix sources[MIT_MAX_SOURCES];
 	uint8_t		nsource_ports;

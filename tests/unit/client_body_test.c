@@ -86,6 +86,25 @@ t_mitigation_all_targets(void)
 	opts_free(&o);
 }
 
+/* --source: RFC 9066 source-prefix, narrowing the request. */
+static void
+t_mitigation_sources(void)
+{
+	char *argv[] = { "dots-client", "request", "--target", "198.18.0.1",
+	    "--source", "198.18.2.2,2001:db8:2::/48", "--mid", "5", NULL };
+	struct client_opts	 o;
+	json_t			*b;
+
+	parse_ok(&o, argv, ARGC(argv));
+	b = body_mitigation(&o);
+	assert_json(b, "{\"ietf-dots-signal-channel:mitigation-scope\":"
+	    "{\"scope\":[{\"target-prefix\":[\"198.18.0.1/32\"],"
+	    "\"ietf-dots-call-home:source-prefix\":[\"198.18.2.2/32\","
+	    "\"2001:db8:2::/48\"],\"lifetime\":3600}]}}");
+	json_decref(b);
+	opts_free(&o);
+}
+
 /* A GET answer of two mitigations (as RFC 9132 Figure 13 / vector s04,
  * with a port list added). */
 static const char get_resp[] =
@@ -373,6 +392,7 @@ main(void)
 {
 	T_RUN(t_mitigation_fig7);
 	T_RUN(t_mitigation_all_targets);
+	T_RUN(t_mitigation_sources);
 	T_RUN(t_efficacy);
 	T_RUN(t_config);
 	T_RUN(t_heartbeat);

@@ -1467,6 +1467,164 @@ t_cuid_released(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* source attributes: RFC 9066 call-home, RFC 9244 top-talker          */
+/* ------------------------------------------------------------------ */
+
+#define CH_SRC	"\"ietf-dots-call-home:source-prefix\":" \
+	"[\"2001:db8:123::1/128\"]"
+#define CH_ENTRY "{\"target-prefix\":[\"2001:db8:6401::1/128\"]," \
+	CH_SRC ",\"ietf-dots-call-home:source-port-range\":" \
+	"[{\"lower-port\":1024,\"upper-port\":65535}]," \
+	"\"ietf-dots-call-home:source-icmp-type-range\":" \
+	"[{\"lower-type\":128,\"upper-type\":129}],\"lifetime\":3600}"
+
+static int
+has_source(const struct mitigation *m, const char *p)
+{
+	struct mit_prefix want;
+	int		 i;
+
+	T_EQ(prefix_parse(p, &want), 0);
+	for (i = 0; i < m->nsources; i++)
+		if (memcmp(&m->sources[i], &want, sizeof(want)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Call-home sources narrow the mitigation, are echoed and survive. */
+static void
+t_sources_call_home(void)
+{
+	struct fake_mit	*f;
+	json_t		*b;
+	int		 code;
+
+	setup();
+	T_EQ(put_code(0, CUID_A, 50, body(CH_ENTRY)), 201);
+	T_ASSERT((f = fake_by_mid(50)) != NULL);
+	T_EQ(f->m.nsources, 1);
+	T_ASSERT(has_source(&f->m, "2001:db8:123::1/128"));
+	T_EQ(f->m.nsource_ports, 1);
+	T_EQ(f->m.source_ports[0].lo, 1024);
+	T_EQ(f->m.source_ports[0].hi, 65535);
+	T_EQ(f->m.nicmp_type, 1);
+	T_EQ(f->m.icmp_type[0].lo, 128);
+	T_EQ(f->m.icmp_type[0].hi, 129);
+	/* GET shows them as the client sent them (§4.4.2) */
+	b = get(0, CUID_A, 1, 50, &code);
+	T_EQ(code, 205);
+	T_ASSERT(json_object_get(entry_of(b, 0),
+	    "ietf-dots-call-home:source-port-range") != NULL);
+	T_ASSERT(json_object_get(entry_of(b, 0),
+	    "ietf-dots-call-home:source-prefix") != NULL);
+	json_decref(b);
+	/* a refresh must repeat them; another source is another request */
+	T_EQ(put_code(0, CUID_A, 50, body(CH_ENTRY)), 204);
+	T_EQ(put_code(0, CUID_A, 50, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::1/128\"],\"ietf-dots-call-home:source-prefix\":"
+	    "[\"2001:db8:124::1/128\"],\"lifetime\":3600}")), 400);
+	/* restart: the stored scope gives the same sources again */
+	mitreq_fini();
+	memset(fake, 0, sizeof(fake));
+	T_EQ(mitreq_load(&tconf, now), 0);
+	T_ASSERT((f = fake_by_mid(50)) != NULL);
+	T_EQ(f->m.nsources, 1);
+	T_EQ(f->m.nicmp_type, 1);
+	T_EQ(f->m.nsource_ports, 1);
+}
+
+#define TALKER(p, port) "{\"source-prefix\":\"" p "\",\"spoofed-status\":" \
+	"false,\"source-port-range\":[{\"lower-port\":" port "}]}"
+#define TT_ENTRY(talkers, sev) "{\"target-prefix\":" \
+	"[\"2001:db8:6401::1/128\"],\"lifetime\":3600," \
+	"\"ietf-dots-telemetry:attack-detail\":[{\"vendor-id\":32473," \
+	"\"attack-id\":77,\"attack-severity\":\"" sev "\",\"top-talker\":" \
+	"{\"talker\":[" talkers "]}}]}"
+
+/* Top-talkers: each one a source (OR), their ranges shared, not echoed. */
+static void
+t_sources_top_talker(void)
+{
+	struct dots_reply r;
+	struct fake_mit	*f;
+	json_t		*b;
+	int		 code;
+
+	setup();
+	T_EQ(put_code(0, CUID_A, 60, body(TT_ENTRY(TALKER("2001:db8:2::1/128",
+	    "53") "," TALKER("2001:db8:1::/48", "53"), "high"))), 201);
+	T_ASSERT((f = fake_by_mid(60)) != NULL);
+	T_EQ(f->m.nsources, 2);
+	T_ASSERT(has_source(&f->m, "2001:db8:1::/48"));
+	T_ASSERT(has_source(&f->m, "2001:db8:2::1/128"));
+	T_EQ(f->m.nsource_ports, 1);
+	T_EQ(f->m.source_ports[0].lo, 53);
+	T_EQ(f->m.source_ports[0].hi, 53);
+	T_EQ(f->m.nicmp_type, 0);
+	/* telemetry is not echoed without a telemetry session (§9.2) */
+	b = get(0, CUID_A, 1, 60, &code);
+	T_EQ(code, 205);
+	T_ASSERT(json_object_get(entry_of(b, 0),
+	    "ietf-dots-telemetry:attack-detail") == NULL);
+	json_decref(b);
+	/* efficacy update: same talkers (other order, other telemetry) */
+	T_EQ(put(0, CUID_A, 60, body("{\"target-prefix\":"
+	    "[\"2001:db8:6401::1/128\"],\"attack-status\":\"under-attack\","
+	    "\"ietf-dots-telemetry:attack-detail\":[{\"vendor-id\":32473,"
+	    "\"attack-id\":77,\"attack-severity\":\"low\",\"top-talker\":"
+	    "{\"talker\":[" TALKER("2001:db8:1::/48", "53") ","
+	    TALKER("2001:db8:2::1/128", "53") "]}}]}"), 1, &r), 204);
+	json_decref(r.body);
+	/* other talkers change what is enforced: not a refresh */
+	T_EQ(put_code(0, CUID_A, 60, body(TT_ENTRY(TALKER("2001:db8:1::/48",
+	    "53"), "high"))), 400);
+	mitreq_fini();
+	memset(fake, 0, sizeof(fake));
+	T_EQ(mitreq_load(&tconf, now), 0);
+	T_ASSERT((f = fake_by_mid(60)) != NULL);
+	T_EQ(f->m.nsources, 2);
+	T_EQ(f->m.nsource_ports, 1);
+	T_EQ(f->m.source_ports[0].lo, 53);
+}
+
+/* What cannot be enforced exactly: 4.00 naming the attribute. */
+static void
+t_sources_refused(void)
+{
+	char	 buf[1024];
+	size_t	 off;
+	int	 i;
+
+	setup();
+	expect_400(TT_ENTRY(TALKER("2001:db8:1::/48", "53") ","
+	    TALKER("2001:db8:2::/48", "123"), "high"), "top-talker");
+	expect_400("{\"target-prefix\":[\"2001:db8:6401::1/128\"]," CH_SRC ","
+	    "\"lifetime\":3600,\"ietf-dots-telemetry:attack-detail\":"
+	    "[{\"vendor-id\":1,\"attack-id\":1,\"top-talker\":{\"talker\":["
+	    TALKER("2001:db8:1::/48", "53") "]}}]}", "together");
+	expect_400("{\"target-prefix\":[\"2001:db8:6401::1/128\"],"
+	    "\"ietf-dots-call-home:source-prefix\":[\"ff02::1/128\"],"
+	    "\"lifetime\":3600}", "multicast");
+	expect_400("{\"target-prefix\":[\"2001:db8:6401::1/128\"],"
+	    "\"ietf-dots-call-home:source-prefix\":[\"198.18.0.1/32\"],"
+	    "\"lifetime\":3600}", "address family");
+	expect_400("{\"target-prefix\":[\"2001:db8:6401::1/128\"],"
+	    "\"ietf-dots-call-home:source-icmp-type-range\":[{\"lower-type\":"
+	    "9,\"upper-type\":8}],\"lifetime\":3600}",
+	    "source-icmp-type-range");
+	off = (size_t)snprintf(buf, sizeof(buf), "{\"target-prefix\":"
+	    "[\"2001:db8:6401::1/128\"],\"lifetime\":3600,"
+	    "\"ietf-dots-call-home:source-prefix\":[");
+	for (i = 0; i <= MIT_MAX_SOURCES; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+		    "%s\"2001:db8:%x::/48\"", i ? "," : "", i + 1);
+	snprintf(buf + off, sizeof(buf) - off, "]}");
+	expect_400(buf, "at most 8 sources");
+	T_EQ(fake_count(), 0);
+	T_EQ(stored(), 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* notifications, durability                                          */
 /* ------------------------------------------------------------------ */
 
@@ -1583,6 +1741,9 @@ main(void)
 	T_RUN(t_s4_delete);
 	T_RUN(t_abt_doubling);
 	T_RUN(t_recorded_only);
+	T_RUN(t_sources_call_home);
+	T_RUN(t_sources_top_talker);
+	T_RUN(t_sources_refused);
 	T_RUN(t_abt_lifetime);
 	T_RUN(t_s10_conflict_both);
 	T_RUN(t_s10_newest_wins);

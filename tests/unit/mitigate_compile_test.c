@@ -161,6 +161,36 @@ t_sources_by_family(void)
 	T_EQ(comp(&m, SLOT_LOCAL), -EINVAL);
 }
 
+/*
+ * The RFC 9066 call-home shape (tests/vectors/signal/s15): one source,
+ * source ports and ICMP types, no protocol list. A packet is attack
+ * traffic when it comes from the source and carries one of the ports or
+ * is ICMPv6 of one of the types: two rules, each with the source.
+ */
+static void
+t_source_ports_and_icmp(void)
+{
+	struct mitigation	m = mit(1, "2001:db8:c000::/128");
+
+	m.sources[m.nsources++] = pfx("2001:db8:123::1/128");
+	m.nsource_ports = 1;
+	m.source_ports[0].lo = 1024;
+	m.source_ports[0].hi = 65535;
+	m.nicmp_type = 1;
+	m.icmp_type[0].lo = 128;
+	m.icmp_type[0].hi = 129;
+	T_EQ(comp(&m, SLOT_LOCAL), 0);
+	T_EQ(rs.nrules, 2);
+	T_EQ(rs.rules[0].present, MIT_F_SRC | MIT_F_SPORT);
+	T_EQ(rs.rules[0].sport[0].lo, 1024);
+	T_EQ(rs.rules[0].sport[0].hi, 65535);
+	T_EQ(rs.rules[1].present, MIT_F_SRC | MIT_F_PROTO | MIT_F_ICMP_TYPE);
+	T_EQ(rs.rules[1].proto[0], 58);
+	T_EQ(rs.rules[1].icmp_type[0].hi, 129);
+	T_EQ(memcmp(&rs.rules[1].src, &m.sources[0], sizeof(m.sources[0])),
+	    0);
+}
+
 static void
 t_too_many_rules(void)
 {
@@ -337,6 +367,7 @@ main(void)
 	T_RUN(t_protocol_classes);
 	T_RUN(t_icmp_without_protocols);
 	T_RUN(t_sources_by_family);
+	T_RUN(t_source_ports_and_icmp);
 	T_RUN(t_too_many_rules);
 	T_RUN(t_rtbh_host_routes_only);
 	T_RUN(t_announce_floor);

@@ -208,6 +208,13 @@ static const struct row table[] = {
 	    "action drop", { UDP6(V6A, 1) }, XDP_DROP },
 	{ "ipv6 src miss", "id 1 dst 2001:db8:1::/48 src 2001:db8:fe::/48 "
 	    "action drop", { UDP6(V6A, 1) }, XDP_PASS },
+	/* a top-talker / call-home source with its source ports */
+	{ "ipv6 src and sport", "id 1 dst 2001:db8:1::/48 "
+	    "src 2001:db8:ff::/48 sport 40000 action drop", { UDP6(V6A, 1) },
+	    XDP_DROP },
+	{ "ipv6 src and sport miss", "id 1 dst 2001:db8:1::/48 "
+	    "src 2001:db8:ff::/48 sport 53 action drop", { UDP6(V6A, 1) },
+	    XDP_PASS },
 	{ "icmpv6 type", "id 1 dst 2001:db8:1::/48 proto icmpv6 "
 	    "icmp-type 128 action drop", { .v6 = 1, .src = SRC6, .dst = V6A,
 	    .proto = 58, .icmp_type = 128 }, XDP_DROP },
