@@ -22,7 +22,8 @@
 
 enum {
 	O_CERT = 256, O_KEY, O_CA, O_PSK_ID, O_PSK_KEY, O_CUID,
-	O_TARGET, O_PORT, O_PROTOCOL, O_FQDN, O_URI, O_ALIAS, O_LIFETIME,
+	O_TARGET, O_PORT, O_PROTOCOL, O_FQDN, O_URI, O_ALIAS, O_SOURCE,
+	O_LIFETIME,
 	O_PRECONF, O_MID, O_COUNT, O_ATTACK, O_SID, O_HB_INTERVAL,
 	O_MISSING_HB, O_MAX_RETRANSMIT, O_ACK_TIMEOUT, O_ACK_RANDOM,
 	O_PROBING, O_IDLE, O_MITIGATING, O_INTERVAL,
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{ "fqdn",		required_argument, NULL, O_FQDN },
 	{ "uri",		required_argument, NULL, O_URI },
 	{ "alias",		required_argument, NULL, O_ALIAS },
+	{ "source",		required_argument, NULL, O_SOURCE },
 	{ "lifetime",		required_argument, NULL, O_LIFETIME },
 	{ "preconfigured",	no_argument,	   NULL, O_PRECONF },
 	{ "mid",		required_argument, NULL, O_MID },
@@ -71,7 +73,7 @@ opt_cmds(int opt)
 {
 	switch (opt) {
 	case O_TARGET: case O_PORT: case O_PROTOCOL: case O_FQDN:
-	case O_URI: case O_ALIAS: case O_PRECONF:
+	case O_URI: case O_ALIAS: case O_SOURCE: case O_PRECONF:
 		return C(CMD_REQUEST);
 	case O_LIFETIME:
 		return C(CMD_REQUEST) | C(CMD_EFFICACY);
@@ -129,7 +131,7 @@ usage(FILE *f)
 	    "  request --target prefix[,...] [--port n|n-m] [--protocol p]\n"
 	    "          [--fqdn name] [--uri uri] [--alias name]"
 	    " [--lifetime s|-1]\n"
-	    "          [--preconfigured] [--mid n]\n"
+	    "          [--source prefix[,...]] [--preconfigured] [--mid n]\n"
 	    "  withdraw --mid n\n"
 	    "  get [--mid n]\n"
 	    "  observe [--mid n] [--count n] [--interval s]\n"
@@ -205,6 +207,7 @@ opts_free(struct client_opts *o)
 	strv_free(&o->fqdns);
 	strv_free(&o->uris);
 	strv_free(&o->aliases);
+	strv_free(&o->sources);
 	/* The PSK is a secret. */
 	explicit_bzero(o->psk_key, sizeof(o->psk_key));
 }
@@ -439,6 +442,17 @@ add_prefix(struct client_opts *o, const char *s)
 	return strv_add(&o->prefixes, buf, strlen(buf));
 }
 
+/* RFC 9066 §5.3.1 source-prefix: an attacker's prefix. */
+static int
+add_source(struct client_opts *o, const char *s)
+{
+	char	buf[INET6_ADDRSTRLEN + 8];
+
+	if (prefix_check(s, buf, sizeof(buf)) < 0)
+		return -EINVAL;
+	return strv_add(&o->sources, buf, strlen(buf));
+}
+
 static int
 add_port(struct client_opts *o, const char *s)
 {
@@ -587,6 +601,8 @@ apply_cmd_opt(struct client_opts *o, int opt, const char *arg)
 		return split_list(arg, add_fqdn, o);
 	case O_ALIAS:
 		return split_list(arg, add_alias, o);
+	case O_SOURCE:
+		return split_list(arg, add_source, o);
 	case O_URI:
 		/* URIs may hold commas: one per option */
 		if (*arg == '\0')

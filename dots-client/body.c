@@ -75,6 +75,10 @@ body_mitigation(const struct client_opts *o)
 	if (o->aliases.n)
 		json_object_set_new(scope, "alias-name",
 		    strv_json(&o->aliases));
+	/* RFC 9066 §5.3.1: narrows the mitigation to these sources */
+	if (o->sources.n)
+		json_object_set_new(scope, "ietf-dots-call-home:source-prefix",
+		    strv_json(&o->sources));
 	json_object_set_new(scope, "lifetime", json_integer(o->lifetime));
 	/* default true is not sent (RFC 9132 §4.4.1.2) */
 	if (o->preconfigured)
@@ -98,6 +102,9 @@ body_efficacy(const json_t *get_body, uint32_t mid,
 		"target-prefix", "target-port-range", "target-protocol",
 		"target-fqdn", "target-uri", "alias-name",
 		"trigger-mitigation", "ietf-dots-signal-control:acl-list",
+		"ietf-dots-call-home:source-prefix",
+		"ietf-dots-call-home:source-port-range",
+		"ietf-dots-call-home:source-icmp-type-range",
 	};
 	json_t	*scopes, *sc = NULL, *m, *out;
 	size_t	 i, k;

@@ -121,6 +121,7 @@ struct client_opts {
 	struct strv	 fqdns;
 	struct strv	 uris;
 	struct strv	 aliases;
+	struct strv	 sources;	/* RFC 9066 source-prefix */
 	int64_t		 lifetime;	/* -1: indefinite */
 	int		 has_lifetime;
 	int		 preconfigured;	/* trigger-mitigation false */

@@ -311,6 +311,8 @@ print_scope(FILE *f, const json_t *sc)
 	print_list(f, "fqdn", json_object_get(sc, "target-fqdn"));
 	print_list(f, "uri", json_object_get(sc, "target-uri"));
 	print_list(f, "alias", json_object_get(sc, "alias-name"));
+	print_list(f, "source", json_object_get(sc,
+	    "ietf-dots-call-home:source-prefix"));
 	if ((v = json_object_get(sc, "mitigation-start")) != NULL) {
 		const char *s = scalar(v, buf, sizeof(buf));
 
