@@ -175,6 +175,35 @@ notif = [e for e, o in n0 if int(o) > 2]
 sys.exit(0 if notif and notif[-1] in n1 else 1)
 PY
 
+# RFC 9244 top-talkers narrow the request (vector s16: two talkers, source
+# port 53): accepted, kept (dotsctl scope), not echoed as telemetry; two
+# talkers with different ports cannot be one rule set: 4.00 naming it.
+python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(open(sys.argv[1]).read()))' \
+	"$SRC/tests/vectors/signal/s16-CONSTRUCTED-rfc9244-top-talker-req.cbor.hex" \
+	>"$T/tt.cbor"
+UT=$(url dtls 127.0.0.1 mitigate/cuid=cuid-tt)
+r=$(coap client1 "$UT/mid=1" -m put -t 271 -N -f "$T/tt.cbor")
+r2=$(coap client1 "$UT/mid=1" -N)
+echoed=$(jget "$T/body" "'ietf-dots-telemetry:attack-detail' in $MS[0]")
+tt=$("$SRC/$OUT/bin/dotsctl" -j -s "$T/dotsd.sock" show mitigations |
+	python3 -c 'import json, sys
+j = json.load(sys.stdin)
+j = j.get("result", j) if isinstance(j, dict) else j
+m = [m for m in j if m["cuid"] == "cuid-tt"][0]
+d = m["scope"]["ietf-dots-telemetry:attack-detail"][0]
+print(sorted(t["source-prefix"] for t in d["top-talker"]["talker"]))')
+[ "$r" = 2.01 ] && [ "$r2" = 2.05 ] && [ "$echoed" = False ] &&
+	[ "$tt" = "['2001:db8:1::/48', '2001:db8:2::1/128']" ] &&
+	ok "top-talker request: 2.01, sources kept ($tt), not echoed" ||
+	fail "top-talker request: PUT $r GET $r2 echoed $echoed kept $tt"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
+	A101A10281A3068174323030313A6462383A363430313A3A312F3132380E190E1018CF81A418CA197ED918A4184D18A60418AAA118B882A318ABF418B96F323030313A6462383A313A3A2F343818BB81A1081835A218B971323030313A6462383A323A3A312F31323818BB81A108187B \
+	>"$T/tt-bad.cbor"
+r=$(coap client1 "$UT/mid=2" -m put -t 271 -N -f "$T/tt-bad.cbor")
+[ "$r" = 4.00 ] && grep -q "c:4.00 .*top-talker" "$T/out.log" &&
+	ok "top-talkers with different source ports: 4.00 naming top-talker" ||
+	fail "top-talkers with different source ports: $r"
+
 sig_alive && ok "dotsd still running" || fail "dotsd died"
 
 # dotsd(8): with no backend at all (no xdp, bgp or null backend named),
