@@ -390,6 +390,9 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 			r->max_age = BUSY_RETRY;
 		goto fail;
 	}
+	/* recorded only (no backend): status 4 from the first GET on */
+	if (nm->rq.trigger && mitreq_engine_recorded(nm))
+		nm->status = ST_EXCEEDED;
 	if ((rc = mitreq_cuid_bind(c, nm->cuid, now)) < 0 ||
 	    (rc = store_begin()) < 0)
 		goto store_fail;
