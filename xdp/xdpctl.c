@@ -5,12 +5,14 @@
  * (detach, flush). See doc/dotsd-xdp.8.
  */
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +75,19 @@ parse_group(const char *s, uint64_t *id, int lineno)
 	return 0;
 }
 
+/* Is path's parent a bpf file system (in this mount namespace)? */
+static int
+on_bpffs(const char *path)
+{
+	char parent[PATH_MAX], *slash;
+	struct statfs sf;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent)
+		*slash = '\0';
+	return statfs(parent, &sf) == 0 && sf.f_type == BPF_FS_MAGIC;
+}
+
 /* ---- read-only views of the pinned maps ---- */
 
 struct ro {
@@ -93,8 +108,9 @@ ro_open(struct ro *ro)
 	ro->gstats = pinned_fd("gstats");
 	if (ro->meta < 0 || ro->counters < 0 || ro->cfg < 0 ||
 	    ro->gstats < 0) {
-		fprintf(stderr, "dotsd-xdp: nothing pinned under %s\n",
-		    pin_path);
+		fprintf(stderr, "dotsd-xdp: nothing pinned under %s%s\n",
+		    pin_path, on_bpffs(pin_path) ? "" : " (not on a bpf file "
+		    "system here: ip netns exec? use nsenter --net)");
 		return -ENOENT;
 	}
 	memset(&info, 0, sizeof(info));
