@@ -278,6 +278,35 @@ loop(void)
 	}
 }
 
+/* yang-dir, or NULL: the installed modules or the build tree's. */
+static const char *
+conf_yang_dir(const struct dotsd_conf *c)
+{
+	return c->yang_dir[0] != '\0' ? c->yang_dir : NULL;
+}
+
+/*
+ * dotsd -n(v): the configuration, and the YANG modules the daemon would
+ * load (a daemon without them cannot start). Returns the exit status.
+ */
+static int
+check_only(struct dotsd_conf *c, int verbose)
+{
+	char	err[PATH_MAX + 1024];
+	int	rv = 0;
+
+	if (codec_yang_init(conf_yang_dir(c), err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rv = 1;
+	} else if (verbose)
+		conf_print(stdout, c);
+	else
+		fprintf(stderr, "configuration OK\n");
+	codec_yang_fini();
+	conf_free(c);
+	return rv;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -311,14 +340,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (noaction) {
-		if (verbose)
-			conf_print(stdout, conf);
-		else
-			fprintf(stderr, "configuration OK\n");
-		conf_free(conf);
-		return 0;
-	}
+	if (noaction)
+		return check_only(conf, verbose);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -333,8 +356,7 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	if (store_open(conf->db, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (codec_yang_init(conf->yang_dir[0] ? conf->yang_dir :
-	    CODEC_YANG_DIR, err, sizeof(err)) != 0)
+	if (codec_yang_init(conf_yang_dir(conf), err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (setup_engine(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
