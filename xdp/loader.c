@@ -571,4 +571,5 @@ const struct mit_backend xdp_backend = {
 	.withdraw = xdp_withdraw,
 	.stats = xdp_stats,
 	.list = xdp_list,
+	.limits = xdp_limits,
 };

@@ -4,7 +4,9 @@
 # the binary (-n and a real start); with none anywhere, or yang-dir
 # pointing at an empty directory, it says which setting and `make install`.
 # Under `ip netns exec` (a mount namespace of its own) the XDP backend
-# refuses a bpffs that would vanish on exit, as dotsd-xdp does.
+# refuses a bpffs that would vanish on exit, as dotsd-xdp does. The
+# deployment examples of dotsd.conf(5) pass dotsd -n; -nv and the man
+# pages give the limits the code has.
 NAME=dotsd-startup
 . "$(dirname "$0")/lib-signal.sh"
 [ -x "$DOTSD" ] || { skip "$DOTSD not built"; exit 77; }
@@ -96,4 +98,71 @@ else
 	[ -e "$PIN" ] && fail "ip netns exec: $PIN pinned on the host" ||
 		ok "ip netns exec: nothing pinned"
 fi
+# the deployment examples of dotsd.conf(5): each vector is in the page
+# verbatim and passes dotsd -n, backend blocks included
+for v in "$SRC"/tests/vectors/conf/deploy-*.conf.in; do
+	n=$(basename "$v" .conf.in)
+	if ! "$DOTSD" -n -f "$v" 2>"$T/err"; then
+		fail "$n: dotsd -n: $(cat "$T/err")"
+	elif ! python3 -c 'import sys
+page = open(sys.argv[1]).read()
+sys.exit(open(sys.argv[2]).read() not in page)' \
+	    "$SRC/doc/dotsd.conf.5" "$v"; then
+		fail "$n: not in doc/dotsd.conf.5 as it is"
+	else
+		ok "$n: in dotsd.conf(5) and dotsd -n accepts it"
+	fi
+done
+# ... and a mistake in a backend block is caught by -n, not at start
+sed 's/rtbh-next-hop 192.0.2.1/rtbh-nexthop 192.0.2.1/' \
+	"$SRC/tests/vectors/conf/deploy-rtbh.conf.in" >"$T/typo.conf"
+if "$DOTSD" -n -f "$T/typo.conf" 2>"$T/err"; then
+	fail "-n with a bad bgp option: exit 0"
+elif grep -q "typo.conf:[0-9]*: bgp neighbor: .*rtbh-nexthop" "$T/err"; then
+	ok "-n checks the backend blocks"
+else
+	fail "-n with a bad bgp option: $(cat "$T/err")"
+fi
+
+# dotsd -nv shows the compiled-in limits, and the man pages give the
+# same values, all taken from the constants that define them
+def() {
+	sed -n "s/^#define[[:space:]]*$2[[:space:]]*\([0-9]*\).*/\1/p" \
+		"$SRC/$1"
+}
+TGT=$(def mitigate/mitigate.h MIT_MAX_TARGETS)
+PRT=$(def mitigate/mitigate.h MIT_MAX_PORTS)
+PRO=$(def mitigate/mitigate.h MIT_MAX_PROTO)
+GRP=$(def mitigate/mitigate.h MIT_MAX_GROUP_RULES)
+NAM=$(def dotsd/mitreq_int.h MAX_NAMES)
+CAND=$(def xdp/dotsd_shared.h XDP_MAX_CAND)
+DEPTH=$(def xdp/dotsd_shared.h XDP_MAX_DEPTH)
+BUSY=$(def dotsd/mitreq.h MITREQ_BUSY_RETRY)
+CPORTS=$(def dots-client/client.h CLIENT_MAX_PORTS)
+"$DOTSD" -nv -f "$SRC/tests/vectors/conf/deploy-xdp.conf.in" >"$T/nv" 2>&1
+bad=
+for want in \
+    "# request (4.00 beyond): targets $TGT, port-ranges $PRT, protocols $PRO, target-names $NAM" \
+    "# mitigation (5.03 beyond): rules-per-group $GRP (one mitigation at one level)" \
+    "# xdp (5.03 beyond): rules-per-prefix $CAND, nested-prefixes $DEPTH, rules-per-group $GRP" \
+    "# engine and backend refusals are 5.03 with Max-Age $BUSY; malformed or unauthorized requests 4.00"; do
+	grep -qxF "$want" "$T/nv" || { fail "-nv lacks \"$want\""; bad=1; }
+done
+[ -n "$bad" ] || ok "-nv prints the limits"
+bad=
+# the -nv output (limits as comments) is itself a valid configuration
+"$DOTSD" -n -f "$T/nv" 2>/dev/null && ok "-nv output parses" ||
+	fail "-nv output does not parse"
+for want in ".It $TGT targets" ".It $PRT port ranges" ".It $PRO protocols" \
+    ".It $NAM names" ".It $GRP rules per mitigation and level" \
+    ".It $CAND rules per destination prefix" ".It $DEPTH nested prefixes" \
+    "Unavailable) and Max-Age $BUSY: the client may retry later, or ask for less."; do
+	grep -qxF "$want" "$SRC/doc/dotsd.conf.5" ||
+		{ fail "dotsd.conf(5) LIMITS lacks \"$want\""; bad=1; }
+done
+grep -qxF "A port or port range; at most $CPORTS in all." \
+    "$SRC/doc/dots-client.1" || { bad=1
+	fail "dots-client(1) does not say at most $CPORTS --port values"; }
+[ -n "$bad" ] ||
+	ok "dotsd.conf(5) and dots-client(1) give the limits of the code"
 [ -z "$FAILED" ]
