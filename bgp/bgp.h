@@ -92,7 +92,7 @@ struct peer {
 	int64_t			t_retry;	/* ms, 0 = not running */
 	int64_t			t_hold;
 	int64_t			t_keepalive;
-	uint32_t		backoff;	/* seconds */
+	uint32_t		failures;	/* connects since Established */
 
 	/* negotiated in OPEN */
 	uint16_t		hold;
@@ -131,7 +131,7 @@ struct bgp_speaker {
 	uint32_t		router_id;	/* network order */
 	uint32_t		local_as;
 	uint16_t		hold;
-	uint32_t		connect_retry;	/* initial backoff, seconds */
+	uint32_t		connect_retry;	/* slow backoff start, s */
 	uint32_t		local_pref;
 	uint8_t			min_len4, min_len6;
 	uint8_t			rtbh_min_len4, rtbh_min_len6;
@@ -155,6 +155,12 @@ int64_t	bgp_now_ms(void);
 
 /* fsm.c */
 void	fsm_event(struct peer *, enum peer_event);
+/*
+ * Milliseconds before reconnect attempt number failures + 1 (before the
+ * jitter): fast at first, then from connect_retry seconds doubling to
+ * BGP_BACKOFF_MAX_MS.
+ */
+uint32_t fsm_retry_delay_ms(uint32_t failures, uint32_t connect_retry);
 void	fsm_handle_io(struct peer *, short revents);
 void	fsm_accept(struct bgp_listener *);
 void	fsm_timers(struct peer *, int64_t now);

@@ -19,7 +19,18 @@
 #include "lib/log.h"
 
 #define BGP_OPEN_HOLD_MS	(240 * 1000)	/* RFC 4271 §8: large hold */
-#define BGP_BACKOFF_MAX		120		/* seconds */
+/*
+ * Reconnect timing. A peer that just reset the session often refuses new
+ * ones for a few seconds (gobgpd closes accepted connections while its
+ * FSM idles), so the first retries come quickly and evenly, 1 s apart
+ * after 0.25 and 0.5 s, for about 15 s; a peer that is still not back is
+ * then down for real and gets the slow backoff, connect-retry doubling up
+ * to 2 minutes. Every delay is jittered by up to -25 %.
+ */
+#define BGP_RETRY_FIRST_MS	250
+#define BGP_RETRY_FAST_MS	1000
+#define BGP_RETRY_FAST_TRIES	16		/* 0.25 + 0.5 + 14 x 1 s */
+#define BGP_BACKOFF_MAX_MS	(120 * 1000)
 
 static const char *const state_names[] = {
 	[ST_IDLE] = "Idle",
@@ -101,7 +112,7 @@ change_state(struct peer *p, enum peer_state s, enum peer_event ev)
 	p->state = s;
 	if (s == ST_ESTABLISHED) {
 		p->established++;
-		p->backoff = bgp_sp.connect_retry;
+		p->failures = 0;
 		rib_peer_up(p);
 	}
 }
@@ -154,15 +165,32 @@ fsm_close_fd(struct peer *p)
 	p->t_hold = p->t_keepalive = 0;
 }
 
-/* Retry after the backoff, doubled each time up to 2 minutes, jittered. */
+uint32_t
+fsm_retry_delay_ms(uint32_t failures, uint32_t connect_retry)
+{
+	uint64_t	d;
+	uint32_t	n;
+
+	if (failures < BGP_RETRY_FAST_TRIES) {
+		d = (uint64_t)BGP_RETRY_FIRST_MS << (failures < 2 ? failures : 2);
+		return d < BGP_RETRY_FAST_MS ? d : BGP_RETRY_FAST_MS;
+	}
+	n = failures - BGP_RETRY_FAST_TRIES;
+	d = (uint64_t)(connect_retry ? connect_retry : 1) * 1000;
+	while (n-- > 0 && d < BGP_BACKOFF_MAX_MS)
+		d *= 2;
+	return d < BGP_BACKOFF_MAX_MS ? d : BGP_BACKOFF_MAX_MS;
+}
+
+/* Arms the retry timer for the next attempt (see BGP_RETRY_*). */
 static void
 fsm_schedule_retry(struct peer *p)
 {
-	uint32_t	b = p->backoff ? p->backoff : bgp_sp.connect_retry;
+	uint32_t	d = fsm_retry_delay_ms(p->failures, bgp_sp.connect_retry);
 
-	p->t_retry = bgp_now_ms() + b * 1000 -
-	    (int64_t)(random() % (b * 250 + 1));
-	p->backoff = b * 2 > BGP_BACKOFF_MAX ? BGP_BACKOFF_MAX : b * 2;
+	p->t_retry = bgp_now_ms() + d - (int64_t)(random() % (d / 4 + 1));
+	if (p->failures < UINT32_MAX)
+		p->failures++;
 }
 
 static int
@@ -666,7 +694,7 @@ fsm_event(struct peer *p, enum peer_event ev)
 	case ST_IDLE:
 		switch (ev) {
 		case EV_START:
-			p->backoff = bgp_sp.connect_retry;
+			p->failures = 0;
 			if (p->c.passive)
 				change_state(p, ST_ACTIVE, ev);
 			else

@@ -458,8 +458,9 @@ add_port(struct client_opts *o, const char *s)
 {
 	size_t	i;
 
-	if (o->nports == CLIENT_MAX_PORTS ||
-	    port_range_parse(s, &o->ports[o->nports]) < 0)
+	if (o->nports == CLIENT_MAX_PORTS)
+		return -E2BIG;
+	if (port_range_parse(s, &o->ports[o->nports]) < 0)
 		return -EINVAL;
 	/* lower-port is the list key (RFC 9132 §4.4.1.2): no duplicates */
 	for (i = 0; i < o->nports; i++)
@@ -475,7 +476,9 @@ add_proto(struct client_opts *o, const char *s)
 	uint8_t	p;
 	size_t	i;
 
-	if (o->nprotos == CLIENT_MAX_PROTOS || protocol_parse(s, &p) < 0)
+	if (o->nprotos == CLIENT_MAX_PROTOS)
+		return -E2BIG;
+	if (protocol_parse(s, &p) < 0)
 		return -EINVAL;
 	for (i = 0; i < o->nprotos; i++)
 		if (o->protos[i] == p)
@@ -822,7 +825,15 @@ args_parse(struct client_opts *o, int argc, char **argv, char *err,
 			    opt_name(cmdopts[i].opt), argv[optind]);
 			goto out;
 		}
-		if (apply_cmd_opt(o, cmdopts[i].opt, cmdopts[i].arg) < 0) {
+		if ((rv = apply_cmd_opt(o, cmdopts[i].opt,
+		    cmdopts[i].arg)) == -E2BIG) {
+			rv = args_errf(err, errlen, "too many --%s values "
+			    "(at most %d)", opt_name(cmdopts[i].opt),
+			    cmdopts[i].opt == O_PORT ? CLIENT_MAX_PORTS :
+			    CLIENT_MAX_PROTOS);
+			goto out;
+		}
+		if (rv < 0) {
 			rv = args_errf(err, errlen,
 			    "bad value for --%s: \"%s\"",
 			    opt_name(cmdopts[i].opt),

@@ -115,12 +115,12 @@ has_section(const struct dotsd_conf *c, const char *section)
 
 /*
  * Hands the opaque blocks (mitigation, xdp, bgp) to the engine and the
- * backends, keyword by keyword; errors name the config line.
+ * backends, keyword by keyword; errors name the config line. dotsd -n
+ * does this too, so that it checks what the backends read. 0 or -errno.
  */
 static int
-setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
+configure_backends(const struct dotsd_conf *c, char *err, size_t errlen)
 {
-	const struct mit_backend *be;
 	char why[256];
 	int i, r;
 
@@ -151,6 +151,18 @@ setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
 			return r;
 		}
 	}
+	return 0;
+}
+
+/* The backends configured, registered and started. */
+static int
+setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
+{
+	const struct mit_backend *be;
+	int r;
+
+	if ((r = configure_backends(c, err, errlen)) != 0)
+		return r;
 	/*
 	 * The null backends only record what they are asked; a test lab
 	 * names them (mitigation { local-backend null }) instead of xdp.
@@ -278,6 +290,58 @@ loop(void)
 	}
 }
 
+/* yang-dir, or NULL: the installed modules or the build tree's. */
+static const char *
+conf_yang_dir(const struct dotsd_conf *c)
+{
+	return c->yang_dir[0] != '\0' ? c->yang_dir : NULL;
+}
+
+/*
+ * dotsd -nv: the compiled-in limits after the configuration, as comments
+ * (the output stays a valid configuration). dotsd.conf(5) LIMITS says
+ * what each means.
+ */
+static void
+print_limits(FILE *f)
+{
+	fprintf(f, "\n# limits (compiled in; dotsd.conf(5) LIMITS)\n");
+	fprintf(f, "# request (4.00 beyond): %s\n", mitreq_limits());
+	fprintf(f, "# mitigation (5.03 beyond): rules-per-group %d (one "
+	    "mitigation at one level)\n", MIT_MAX_GROUP_RULES);
+	if (xdp_backend.limits != NULL)
+		fprintf(f, "# xdp (5.03 beyond): %s\n", xdp_backend.limits());
+	if (bgp_backend.limits != NULL)
+		fprintf(f, "# bgp (5.03 beyond): %s\n", bgp_backend.limits());
+	fprintf(f, "# engine and backend refusals are 5.03 with Max-Age %d;"
+	    " malformed or unauthorized requests 4.00\n", MITREQ_BUSY_RETRY);
+}
+
+/*
+ * dotsd -n(v): the configuration, the backend blocks as the backends read
+ * them, and the YANG modules the daemon would load (a daemon without them
+ * cannot start). Returns the exit status.
+ */
+static int
+check_only(struct dotsd_conf *c, int verbose)
+{
+	char	err[PATH_MAX + 1024];
+	int	rv = 0;
+
+	if (configure_backends(c, err, sizeof(err)) != 0 ||
+	    codec_yang_init(conf_yang_dir(c), err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rv = 1;
+	} else if (verbose) {
+		conf_print(stdout, c);
+		print_limits(stdout);
+	} else
+		fprintf(stderr, "configuration OK\n");
+	codec_yang_fini();
+	conf_free(c);
+	return rv;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -311,14 +375,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (noaction) {
-		if (verbose)
-			conf_print(stdout, conf);
-		else
-			fprintf(stderr, "configuration OK\n");
-		conf_free(conf);
-		return 0;
-	}
+	if (noaction)
+		return check_only(conf, verbose);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -333,8 +391,7 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	if (store_open(conf->db, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (codec_yang_init(conf->yang_dir[0] ? conf->yang_dir :
-	    CODEC_YANG_DIR, err, sizeof(err)) != 0)
+	if (codec_yang_init(conf_yang_dir(conf), err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (setup_engine(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);

@@ -16,6 +16,7 @@
 #include "dotsd/conf.h"
 
 #define DOTS_ID_LEN	64	/* cuid/cdid bound (RFC: 22 chars typical) */
+#define MITREQ_BUSY_RETRY 60	/* Max-Age of a 5.03: retry after it */
 
 /* The requesting peer, as signal.c authenticated it. */
 struct dots_peer {
@@ -48,6 +49,12 @@ void	mitreq_get(const struct dots_peer *, const struct dots_uri *,
 	    struct dots_reply *);
 void	mitreq_delete(const struct dots_peer *, const struct dots_uri *,
 	    struct dots_reply *);
+
+/*
+ * The request limits as "name value" pairs separated by ", ", for dotsd
+ * -nv: past them a PUT gets 4.00. Static storage.
+ */
+const char *mitreq_limits(void);
 
 /* Lifetimes, active-but-terminating, status refresh. About once a second. */
 void	mitreq_tick(time_t now);

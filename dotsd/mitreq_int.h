@@ -33,7 +33,7 @@
 #define CUID_HOLD	86400	/* cuid stays bound this long after use */
 #define RETRY_INDEF	3600	/* retry-timer when the winner never ends */
 #define RETRY_GRACE	45	/* RFC 9132 §4.4.1.3: retry-timer + 45 */
-#define BUSY_RETRY	60	/* Max-Age of a 5.03 */
+#define BUSY_RETRY	MITREQ_BUSY_RETRY
 #define RESOLVE_MIN	30	/* re-resolve no sooner than this */
 #define RESOLVE_RETRY	60	/* after a failed re-resolution */
 #define MAX_NAMES	16	/* target-fqdn + target-uri names */

@@ -572,3 +572,15 @@ mitreq_parse_alias(const struct client_conf *c, const char *cuid,
 {
 	return -ENOENT;
 }
+
+const char *
+mitreq_limits(void)
+{
+	static char	buf[128];
+
+	if (buf[0] == '\0')
+		snprintf(buf, sizeof(buf), "targets %d, port-ranges %d, "
+		    "protocols %d, target-names %d", MIT_MAX_TARGETS,
+		    MIT_MAX_PORTS, MIT_MAX_PROTO, MAX_NAMES);
+	return buf;
+}

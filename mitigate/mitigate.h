@@ -175,6 +175,12 @@ struct mit_backend {
 	 * from a previous run, e.g. pinned BPF maps), for reconciliation.
 	 */
 	int	(*list)(void (*fn)(uint64_t group, void *arg), void *arg);
+	/*
+	 * Optional (NULL: none): the backend's compiled-in limits as
+	 * "name value" pairs separated by ", " (dotsd -nv prints them).
+	 * Static storage; callable before start.
+	 */
+	const char	*(*limits)(void);
 };
 
 extern const struct mit_backend xdp_backend, bgp_backend, null_backend;

@@ -183,26 +183,79 @@ state_free(void)
 }
 
 /*
- * Pins need a bpf file system. Debian mounts one on /sys/fs/bpf under
- * systemd; without it (containers, minimal boots) we mount it, as bpftool
- * and tc do.
+ * Is dir the one PID 1 sees there (same device)? 1 yes, 0 no, -errno when
+ * we cannot tell (no /proc, or PID 1 not ours to inspect).
+ */
+static int
+bpffs_host_view(const char *dir)
+{
+	char		host[PATH_MAX + 16];
+	struct stat	here, there;
+
+	snprintf(host, sizeof(host), "/proc/1/root%s", dir);
+	if (stat(dir, &here) != 0 || stat(host, &there) != 0)
+		return -errno;
+	return here.st_dev == there.st_dev;
+}
+
+/* Are we in PID 1's mount namespace? 1 yes, 0 no, -errno unknown. */
+static int
+mntns_is_init(void)
+{
+	struct stat	self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) != 0 ||
+	    stat("/proc/1/ns/mnt", &init) != 0)
+		return -errno;
+	return self.st_dev == init.st_dev && self.st_ino == init.st_ino;
+}
+
+/*
+ * Pins need a bpf file system, and it must be the host's: pins on one
+ * private to a mount namespace vanish with it, and with them the rules
+ * and the program's links. `ip netns exec` runs its command in a mount
+ * namespace of its own with a fresh /sys, where /sys/fs/bpf is an empty
+ * sysfs directory. So we mount bpffs on /sys/fs/bpf only in PID 1's
+ * mount namespace (containers, minimal boots without systemd: as bpftool
+ * and tc do), and refuse a bpffs PID 1 does not see.
  */
 static int
 ensure_bpffs(const char *pin_path, char *err, size_t errlen)
 {
+	static const char why[] = "pins there would vanish on exit, and with "
+	    "them the rules and the links; run under nsenter --net=/run/"
+	    "netns/NAME, which keeps the host's mounts, not ip netns exec";
 	char parent[PATH_MAX], *slash;
 	struct statfs sf;
+	int r;
 
 	snprintf(parent, sizeof(parent), "%s", pin_path);
 	if ((slash = strrchr(parent, '/')) == NULL || slash == parent)
 		return 0;
 	*slash = '\0';
-	if (statfs(parent, &sf) == 0 && sf.f_type == BPF_FS_MAGIC_)
-		return 0;
+	if (statfs(parent, &sf) == 0 && sf.f_type == BPF_FS_MAGIC_) {
+		if (bpffs_host_view(parent) != 0)
+			return 0;	/* the host's, or we cannot tell */
+		log_warnx("xdp: %s is a bpf file system PID 1 does not see: "
+		    "%s", parent, why);
+		/* err is short: the engine's buffer is 128 bytes */
+		xdp_seterr(err, errlen, "%s: bpffs private to this mount "
+		    "namespace (ip netns exec?): use nsenter --net", parent);
+		return -EXDEV;
+	}
 	if (strcmp(parent, "/sys/fs/bpf") != 0) {
 		xdp_seterr(err, errlen, "%s is not on a bpf file system",
 		    pin_path);
 		return -EINVAL;
+	}
+	if ((r = mntns_is_init()) != 1) {
+		log_warnx("xdp: /sys/fs/bpf is not a bpf file system in this "
+		    "mount namespace, which is %s PID 1's: %s, or mount "
+		    "bpffs on /sys/fs/bpf in the host",
+		    r == 0 ? "not" : "perhaps not", why);
+		xdp_seterr(err, errlen, "/sys/fs/bpf is not a bpf file system "
+		    "here (ip netns exec?): use nsenter --net");
+		return -EXDEV;
 	}
 	if (mount("bpf", parent, "bpf", 0, "mode=0700") != 0) {
 		xdp_seterr(err, errlen, "mounting bpffs on %s: %s", parent,
@@ -518,4 +571,5 @@ const struct mit_backend xdp_backend = {
 	.withdraw = xdp_withdraw,
 	.stats = xdp_stats,
 	.list = xdp_list,
+	.limits = xdp_limits,
 };

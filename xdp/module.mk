@@ -34,7 +34,7 @@ $(XDP_SKEL): $(XDP_BPF_OBJ)
 	$(Q)bpftool gen skeleton $< name dotsd >$@.tmp && mv $@.tmp $@
 
 XDP_SRCS	:= xdp/loader.c xdp/table.c xdp/maps.c xdp/group.c xdp/adopt.c \
-		   xdp/rules.c xdp/ifwatch.c
+		   xdp/rules.c xdp/ifwatch.c xdp/limits.c
 XDP_OBJS	:= $(XDP_SRCS:%.c=$(OUT)/%.o)
 $(XDP_OBJS): $(XDP_SKEL) xdp/dotsd_shared.h xdp/xdp.h
 

@@ -43,6 +43,12 @@ int	rules_format(const struct mit_rule *r, char *buf, size_t len);
 /* "198.18.0.0/15" or "2001:db8::/32" into p, host bits cleared. */
 int	rules_parse_prefix(const char *s, struct mit_prefix *p);
 
+/*
+ * limits.c: "rules-per-prefix 16, ..." for xdp_backend.limits: what one
+ * apply may not exceed (-E2BIG).
+ */
+const char	*xdp_limits(void);
+
 /* loader.c */
 struct xdp_global_stats {
 	uint64_t	gen;

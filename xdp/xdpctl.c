@@ -5,12 +5,14 @@
  * (detach, flush). See doc/dotsd-xdp.8.
  */
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +46,48 @@ pinned_fd(const char *name)
 	return bpf_obj_get(path);
 }
 
+/* Every failure says why: prints "dotsd-xdp: what: strerror(errno)". */
+static int
+fail_errno(const char *what)
+{
+	fprintf(stderr, "dotsd-xdp: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+/* A group id on a command line or a rule-file line: 0, or -1 (printed). */
+static int
+parse_group(const char *s, uint64_t *id, int lineno)
+{
+	char *end;
+
+	errno = 0;
+	*id = strtoull(s, &end, 0);
+	end += strspn(end, " \t\n");
+	if (errno != 0 || end == s || *end != '\0' || *id == UINT64_MAX) {
+		if (lineno)
+			fprintf(stderr, "dotsd-xdp: line %d: bad group id "
+			    "\"%.*s\"\n", lineno, (int)strcspn(s, "\n"), s);
+		else
+			fprintf(stderr, "dotsd-xdp: bad group id \"%s\"\n",
+			    s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is path's parent a bpf file system (in this mount namespace)? */
+static int
+on_bpffs(const char *path)
+{
+	char parent[PATH_MAX], *slash;
+	struct statfs sf;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent)
+		*slash = '\0';
+	return statfs(parent, &sf) == 0 && sf.f_type == BPF_FS_MAGIC;
+}
+
 /* ---- read-only views of the pinned maps ---- */
 
 struct ro {
@@ -64,13 +108,17 @@ ro_open(struct ro *ro)
 	ro->gstats = pinned_fd("gstats");
 	if (ro->meta < 0 || ro->counters < 0 || ro->cfg < 0 ||
 	    ro->gstats < 0) {
-		fprintf(stderr, "dotsd-xdp: nothing pinned under %s\n",
-		    pin_path);
+		fprintf(stderr, "dotsd-xdp: nothing pinned under %s%s\n",
+		    pin_path, on_bpffs(pin_path) ? "" : " (not on a bpf file "
+		    "system here: ip netns exec? use nsenter --net)");
 		return -ENOENT;
 	}
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(ro->meta, &info, &len) != 0)
+	if (bpf_obj_get_info_by_fd(ro->meta, &info, &len) != 0) {
+		fprintf(stderr, "dotsd-xdp: %s/meta: %s\n", pin_path,
+		    strerror(errno));
 		return -errno;
+	}
 	ro->nctrs = info.max_entries;
 	ro->ncpus = libbpf_num_possible_cpus();
 	return 0;
@@ -111,18 +159,16 @@ cmd_stats(int argc, char **argv)
 	uint64_t only = 0;
 	uint32_t k;
 	int have_only = 0, g, cpu;
-	char *end;
 
 	if (argc > 1) {
-		only = strtoull(argv[1], &end, 0);
-		if (*end)
-			usage();
+		if (parse_group(argv[1], &only, 0) != 0)
+			return 1;
 		have_only = 1;
 	}
 	if (ro_open(&ro) != 0)
 		return 1;
 	if ((c = calloc(ro.ncpus, sizeof(*c))) == NULL)
-		return 1;
+		return fail_errno("stats");
 	for (k = UINT32_MAX; bpf_map_get_next_key(ro.meta,
 	    k == UINT32_MAX ? NULL : &k, &k) == 0; ) {
 		/* live rules, the group's total of removed rules, and removed
@@ -132,8 +178,12 @@ cmd_stats(int argc, char **argv)
 		if (have_only && m.group != only)
 			continue;
 		if ((g = gsum_find(&gs, &n, m.group)) < 0 ||
-		    bpf_map_lookup_elem(ro.counters, &k, c) != 0)
+		    bpf_map_lookup_elem(ro.counters, &k, c) != 0) {
+			fail_errno("reading the counters");
+			free(gs);
+			free(c);
 			return 1;
+		}
 		if (m.in_use == 1)
 			gs[g].rules++;
 		for (cpu = 0; cpu < ro.ncpus; cpu++) {
@@ -149,6 +199,7 @@ cmd_stats(int argc, char **argv)
 	if (have_only && n == 0) {
 		fprintf(stderr, "dotsd-xdp: no group %llu\n",
 		    (unsigned long long)only);
+		free(c);
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
@@ -187,7 +238,7 @@ cmd_status(void)
 	if (ro_open(&ro) != 0)
 		return 1;
 	if (bpf_map_lookup_elem(ro.cfg, &zero, &cfg) != 0)
-		return 1;
+		return fail_errno("reading the cfg map");
 	printf("pin-path %s\ngeneration %llu\nmalformed %s\n", pin_path,
 	    (unsigned long long)cfg.gen, cfg.malformed_drop ? "drop" : "pass");
 	if ((d = opendir(pin_path)) != NULL) {
@@ -248,6 +299,7 @@ cmd_status(void)
 struct seen {
 	uint64_t	*v;
 	size_t		 n;
+	int		 nomem;		/* a group could not be recorded */
 };
 
 static void
@@ -256,10 +308,12 @@ collect(uint64_t group, void *arg)
 	struct seen *s = arg;
 	uint64_t *nv = reallocarray(s->v, s->n + 1, sizeof(*nv));
 
-	if (nv) {
-		s->v = nv;
-		s->v[s->n++] = group;
+	if (nv == NULL) {
+		s->nomem = 1;
+		return;
 	}
+	s->v = nv;
+	s->v[s->n++] = group;
 }
 
 static int
@@ -279,6 +333,99 @@ flush_group(struct mit_ruleset *rs, int line)
 }
 
 /*
+ * load-rules -x: withdraws every group the backend holds that the file
+ * did not name. 0, or -errno after printing why.
+ */
+static int
+withdraw_others(const struct seen *in_file)
+{
+	struct seen held = { 0 };
+	char err[256];
+	size_t i, j;
+	int r, rv = 0;
+
+	if (in_file->nomem) {
+		fprintf(stderr, "dotsd-xdp: -x: out of memory listing the "
+		    "file's groups; nothing withdrawn\n");
+		return -ENOMEM;
+	}
+	if ((r = xdp_backend.list(collect, &held)) != 0 || held.nomem) {
+		fprintf(stderr, "dotsd-xdp: -x: cannot list the loaded "
+		    "groups: %s\n", strerror(r ? -r : ENOMEM));
+		free(held.v);
+		return r ? r : -ENOMEM;
+	}
+	for (i = 0; i < held.n; i++) {
+		for (j = 0; j < in_file->n; j++)
+			if (in_file->v[j] == held.v[i])
+				break;
+		if (j < in_file->n)
+			continue;
+		if ((r = xdp_backend.withdraw(held.v[i], err,
+		    sizeof(err))) != 0) {
+			fprintf(stderr, "dotsd-xdp: -x: withdrawing group "
+			    "%llu: %s\n", (unsigned long long)held.v[i], err);
+			rv = r;
+		}
+	}
+	free(held.v);
+	return rv;
+}
+
+/*
+ * A "group N" or "withdraw N" line: applies the group being read, then
+ * starts group N or withdraws it. 0, or -errno after printing why.
+ */
+static int
+group_line(struct mit_ruleset *rs, struct seen *in_file, const char *p,
+    int lineno)
+{
+	char err[256];
+	uint64_t id;
+	int rv;
+
+	if (parse_group(strchr(p, ' ') + 1, &id, lineno) != 0)
+		return -EINVAL;
+	if ((rv = flush_group(rs, lineno)) != 0)
+		return rv;
+	rs->group = UINT64_MAX;
+	rs->nrules = 0;
+	if (*p == 'w') {
+		if ((rv = xdp_backend.withdraw(id, err, sizeof(err))) != 0)
+			fprintf(stderr, "dotsd-xdp: line %d: withdraw %llu: "
+			    "%s\n", lineno, (unsigned long long)id, err);
+		return rv;
+	}
+	rs->group = id;
+	collect(id, in_file);
+	return 0;
+}
+
+/* One rule line into the group being read. 0, or -errno, printed. */
+static int
+rule_line(struct mit_ruleset *rs, const char *p, int lineno)
+{
+	const char *why;
+
+	if (rs->group == UINT64_MAX) {
+		fprintf(stderr, "dotsd-xdp: line %d: rule outside a group\n",
+		    lineno);
+		return -EINVAL;
+	}
+	if (rs->nrules >= MIT_MAX_GROUP_RULES) {
+		fprintf(stderr, "dotsd-xdp: line %d: more than %d rules in a "
+		    "group\n", lineno, MIT_MAX_GROUP_RULES);
+		return -E2BIG;
+	}
+	if (rules_parse(p, &rs->rules[rs->nrules], &why) != 0) {
+		fprintf(stderr, "dotsd-xdp: line %d: %s\n", lineno, why);
+		return -EINVAL;
+	}
+	rs->nrules++;
+	return 0;
+}
+
+/*
  * File format: "group N" starts a group; rule lines follow (grammar in
  * dotsd-xdp.8); "withdraw N" removes a group; # starts a comment. Each
  * group is applied as a unit when the next one starts.
@@ -287,23 +434,22 @@ static int
 cmd_load(const char *file, int exclusive)
 {
 	struct mit_ruleset *rs;
-	struct seen in_file = { 0 }, held = { 0 };
-	char line[1024], err[256], *p, *end;
-	const char *why;
+	struct seen in_file = { 0 };
+	char line[1024], *p;
 	FILE *f;
-	size_t i, j;
 	int lineno = 0, rv = 0;
 
 	if (strcmp(file, "-") == 0)
 		f = stdin;
-	else if ((f = fopen(file, "r")) == NULL) {
-		fprintf(stderr, "dotsd-xdp: %s: %s\n", file, strerror(errno));
-		return 1;
+	else if ((f = fopen(file, "r")) == NULL)
+		return fail_errno(file);
+	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
+		if (f != stdin)
+			fclose(f);
+		return fail_errno("load-rules");
 	}
-	if ((rs = calloc(1, sizeof(*rs))) == NULL)
-		return 1;
 	rs->group = UINT64_MAX;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (rv == 0 && fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';
@@ -311,63 +457,23 @@ cmd_load(const char *file, int exclusive)
 		if (*p == '\n' || *p == '\0')
 			continue;
 		if (strncmp(p, "group ", 6) == 0 ||
-		    strncmp(p, "withdraw ", 9) == 0) {
-			uint64_t id = strtoull(strchr(p, ' ') + 1, &end, 0);
-
-			if ((rv = flush_group(rs, lineno)) != 0)
-				break;
-			rs->group = UINT64_MAX;
-			rs->nrules = 0;
-			if (*p == 'w') {
-				if ((rv = xdp_backend.withdraw(id, err,
-				    sizeof(err))) != 0) {
-					fprintf(stderr, "dotsd-xdp: %s\n", err);
-					break;
-				}
-				continue;
-			}
-			rs->group = id;
-			collect(id, &in_file);
-			continue;
-		}
-		if (rs->group == UINT64_MAX) {
-			fprintf(stderr, "dotsd-xdp: line %d: rule outside a "
-			    "group\n", lineno);
-			rv = -EINVAL;
-			break;
-		}
-		if (rs->nrules >= MIT_MAX_GROUP_RULES) {
-			fprintf(stderr, "dotsd-xdp: line %d: more than %d rules "
-			    "in a group\n", lineno, MIT_MAX_GROUP_RULES);
-			rv = -E2BIG;
-			break;
-		}
-		if (rules_parse(p, &rs->rules[rs->nrules], &why) != 0) {
-			fprintf(stderr, "dotsd-xdp: line %d: %s\n", lineno,
-			    why);
-			rv = -EINVAL;
-			break;
-		}
-		rs->nrules++;
+		    strncmp(p, "withdraw ", 9) == 0)
+			rv = group_line(rs, &in_file, p, lineno);
+		else
+			rv = rule_line(rs, p, lineno);
+	}
+	if (rv == 0 && ferror(f)) {
+		rv = -EIO;
+		fprintf(stderr, "dotsd-xdp: %s: read error\n", file);
 	}
 	if (rv == 0)
 		rv = flush_group(rs, lineno);
-	if (rv == 0 && exclusive) {
-		xdp_backend.list(collect, &held);
-		for (i = 0; i < held.n; i++) {
-			for (j = 0; j < in_file.n; j++)
-				if (in_file.v[j] == held.v[i])
-					break;
-			if (j == in_file.n)
-				xdp_backend.withdraw(held.v[i], err,
-				    sizeof(err));
-		}
-	}
+	if (rv == 0 && exclusive)
+		rv = withdraw_others(&in_file);
 	if (f != stdin)
 		fclose(f);
 	free(rs);
 	free(in_file.v);
-	free(held.v);
 	return rv ? 1 : 0;
 }
 
@@ -379,17 +485,17 @@ cmd_detach(void)
 	DIR *d;
 	int rv = 0;
 
-	if ((d = opendir(pin_path)) == NULL)
-		return 0;
+	if ((d = opendir(pin_path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return fail_errno(pin_path);
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "link_", 5) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_path, de->d_name);
-		if (unlink(path) != 0) {
-			fprintf(stderr, "dotsd-xdp: %s: %s\n", path,
-			    strerror(errno));
-			rv = 1;
-		}
+		if (unlink(path) != 0)
+			rv = fail_errno(path);
 	}
 	closedir(d);
 	return rv;
@@ -427,11 +533,66 @@ cmd_run(const char *file)
 	return 0;
 }
 
+static int
+cmd_withdraw(const char *arg)
+{
+	char err[256];
+	uint64_t g;
+
+	if (parse_group(arg, &g, 0) != 0)
+		return 1;
+	if (xdp_backend.withdraw(g, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dotsd-xdp: withdraw %llu: %s\n",
+		    (unsigned long long)g, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* The commands that start the backend: load-rules, withdraw, run. */
+static int
+cmd_backend(const char *cmd, int argc, char **argv)
+{
+	char err[256];
+	int exclusive = 0, rv;
+
+	if (strcmp(cmd, "load-rules") == 0) {
+		if (argc > 1 && strcmp(argv[1], "-x") == 0) {
+			exclusive = 1;
+			argc--;
+			argv++;
+		}
+		if (argc != 2)
+			usage();
+	} else if (strcmp(cmd, "withdraw") == 0) {
+		if (argc != 2)
+			usage();
+	} else if (strcmp(cmd, "run") == 0) {
+		if (argc > 2)
+			usage();
+	} else
+		usage();
+
+	if (xdp_backend.start(err, sizeof(err)) != 0) {
+		fprintf(stderr, "dotsd-xdp: %s\n", err);
+		return 1;
+	}
+	/* argv[0] is "-x" after load-rules -x: dispatch on cmd */
+	if (strcmp(cmd, "load-rules") == 0)
+		rv = cmd_load(argv[1], exclusive);
+	else if (strcmp(cmd, "run") == 0)
+		rv = cmd_run(argc > 1 ? argv[1] : NULL);
+	else
+		rv = cmd_withdraw(argv[1]);
+	xdp_backend.stop();
+	return rv;
+}
+
 int
 main(int argc, char *argv[])
 {
 	char err[256];
-	int ch, exclusive = 0, rv;
+	int ch;
 
 	log_init(1, 0, "dotsd-xdp");
 	while ((ch = getopt(argc, argv, "+i:m:M:n:p:v")) != -1) {
@@ -457,9 +618,9 @@ main(int argc, char *argv[])
 		usage();
 
 	if (strcmp(argv[0], "status") == 0)
-		return cmd_status();
+		return argc == 1 ? cmd_status() : (usage(), 2);
 	if (strcmp(argv[0], "stats") == 0)
-		return cmd_stats(argc, argv);
+		return argc <= 2 ? cmd_stats(argc, argv) : (usage(), 2);
 	if (strcmp(argv[0], "flush") == 0) {
 		if (xdp_flush(pin_path, err, sizeof(err)) != 0) {
 			fprintf(stderr, "dotsd-xdp: %s\n", err);
@@ -469,40 +630,5 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "detach") == 0)
 		return cmd_detach();
-	if (strcmp(argv[0], "load-rules") == 0) {
-		if (argc > 1 && strcmp(argv[1], "-x") == 0) {
-			exclusive = 1;
-			argc--;
-			argv++;
-		}
-		if (argc != 2)
-			usage();
-	} else if (strcmp(argv[0], "withdraw") == 0) {
-		if (argc != 2)
-			usage();
-	} else if (strcmp(argv[0], "run") == 0) {
-		if (argc > 2)
-			usage();
-	} else
-		usage();
-
-	if (xdp_backend.start(err, sizeof(err)) != 0) {
-		fprintf(stderr, "dotsd-xdp: %s\n", err);
-		return 1;
-	}
-	if (argv[0][0] == 'l')
-		rv = cmd_load(argv[1], exclusive);
-	else if (argv[0][0] == 'r')
-		rv = cmd_run(argc > 1 ? argv[1] : NULL);
-	else {
-		char *end;
-		uint64_t g = strtoull(argv[1], &end, 0);
-
-		rv = *end ? 2 : xdp_backend.withdraw(g, err, sizeof(err));
-		if (rv && rv != 2)
-			fprintf(stderr, "dotsd-xdp: %s\n", err);
-		rv = rv ? 1 : 0;
-	}
-	xdp_backend.stop();
-	return rv;
+	return cmd_backend(argv[0], argc, argv);
 }

@@ -56,8 +56,9 @@ const char *codec_enum_name(const char *leaf, long long v);
 
 /*
  * Loads the YANG modules from dir (yang/modules: verbatim modules plus the
- * libyang-compat copies). Call once at start; fatal-free: returns -errno
- * with err filled.
+ * libyang-compat copies), or from codec_yang_default_dir() if dir is NULL.
+ * Call once at start; fatal-free: returns -errno with err filled, naming
+ * yang-dir and make install when the modules are not there.
  */
 int	codec_yang_init(const char *dir, char *err, size_t errlen);
 void	codec_yang_fini(void);
@@ -78,8 +79,10 @@ int	codec_yang_validate_signal(const json_t *wire, char *diag,
 
 /*
  * The module directory to use: CODEC_YANG_DIR if the modules are installed
- * there, else the source tree's yang/modules (tests, running from the
- * build tree). codec_yang_init(NULL, ...) uses it.
+ * there, else the source tree's yang/modules found from the executable's
+ * path (dotsd and the tests run from the build tree, .output/bin/dotsd).
+ * NULL if neither has them. codec_yang_init(NULL, ...) uses it and then
+ * says what is missing.
  */
 const char	*codec_yang_default_dir(void);
 

@@ -34,8 +34,8 @@ BENCHES		+= $(OUT)/tests/bench/yang-codec-bench
 $(OUT)/tests/bench/yang-codec-bench: $(OUT)/tests/bench/yang_codec_bench.o \
 	$(YANG_OBJS) $(LIB_OBJS)
 
-# codec_yang_default_dir() falls back to the source tree's modules.
-$(OUT)/yang/validate.o: CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
+# codec_yang_default_dir() finds the source tree's modules from the
+# executable's path; fuzzers (run from anywhere) also get DOTSD_SRCDIR.
 
 # libFuzzer: CBOR decode -> re-encode -> libyang validation.
 FUZZERS		+= $(OUT)/fuzz/yang_decode_fuzz

@@ -26,14 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libyang/libyang.h>
 
 #include "yang/codec.h"
-
-#ifndef DOTSD_SRCDIR
-#define DOTSD_SRCDIR	"."
-#endif
 
 static struct ly_ctx			*yctx;
 static const struct lysc_ext_instance	*dots_signal;
@@ -110,19 +107,77 @@ dir_has(const char *dir, const char *file)
 	char		path[PATH_MAX];
 	struct stat	st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    sizeof(path))
+		return false;
 	return stat(path, &st) == 0;
+}
+
+/* A file every usable module directory has (it is parsed first). */
+static const char yang_marker[] =
+    "libyang-compat/ietf-dots-signal-channel@2021-09-02.yang";
+
+/*
+ * The source tree's yang/modules seen from the executable: a build tree
+ * keeps binaries in .output/bin, .output/tests, .output/fuzz (two levels
+ * down) or .output/tests/bench (three). Fills buf; false if none has the
+ * modules.
+ */
+static bool
+build_tree_dir(char *buf, size_t len)
+{
+	static const char *const up[] = { "/../..", "/../../.." };
+	char	exe[PATH_MAX], *slash;
+	ssize_t	n;
+	size_t	i;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return false;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return false;
+	*slash = '\0';
+	for (i = 0; i < NELEM(up); i++) {
+		if ((size_t)snprintf(buf, len, "%s%s/yang/modules", exe,
+		    up[i]) < len && dir_has(buf, yang_marker))
+			return true;
+	}
+	return false;
 }
 
 const char *
 codec_yang_default_dir(void)
 {
-	static const char marker[] =
-	    "libyang-compat/ietf-dots-signal-channel@2021-09-02.yang";
+	static char	tree[PATH_MAX];
 
-	if (dir_has(CODEC_YANG_DIR, marker))
+	if (dir_has(CODEC_YANG_DIR, yang_marker))
 		return CODEC_YANG_DIR;
-	return DOTSD_SRCDIR "/yang/modules";
+	if (build_tree_dir(tree, sizeof(tree)))
+		return tree;
+#ifdef DOTSD_SRCDIR
+	/* fuzzers, which may run from anywhere */
+	if (dir_has(DOTSD_SRCDIR "/yang/modules", yang_marker))
+		return DOTSD_SRCDIR "/yang/modules";
+#endif
+	return NULL;
+}
+
+/* Says what is missing and how to get it; -ENOENT. */
+static int
+no_modules(const char *dir, char *err, size_t errlen)
+{
+	if (err == NULL)
+		return -ENOENT;
+	if (dir == NULL)
+		snprintf(err, errlen, "no YANG modules: none installed in "
+		    "%s and no build tree around the executable; run 'make "
+		    "install', or point yang-dir in dotsd.conf at the source "
+		    "tree's yang/modules", CODEC_YANG_DIR);
+	else
+		snprintf(err, errlen, "yang-dir %s: no DOTS YANG modules "
+		    "there; point it at the source tree's yang/modules, or "
+		    "run 'make install' and drop yang-dir", dir);
+	return -ENOENT;
 }
 
 void
@@ -144,10 +199,12 @@ codec_yang_init(const char *dir, char *err, size_t errlen)
 	int		 r = 0;
 
 	codec_yang_fini();
-	if (dir == NULL)
-		dir = codec_yang_default_dir();
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	if (dir == NULL && (dir = codec_yang_default_dir()) == NULL)
+		return no_modules(NULL, err, errlen);
+	if (!dir_has(dir, yang_marker))
+		return no_modules(dir, err, errlen);
 	saved = ly_quiet();
 	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD |
 	    LY_CTX_NO_YANGLIBRARY, &yctx) != LY_SUCCESS) {
@@ -159,8 +216,11 @@ codec_yang_init(const char *dir, char *err, size_t errlen)
 		goto out;
 	}
 	for (i = 0; i < NELEM(compat_modules); i++) {
-		snprintf(path, sizeof(path), "%s/libyang-compat/%s", dir,
-		    compat_modules[i]);
+		if ((size_t)snprintf(path, sizeof(path), "%s/libyang-compat/%s",
+		    dir, compat_modules[i]) >= sizeof(path)) {
+			r = no_modules(dir, err, errlen);
+			goto out;
+		}
 		if (lys_parse_path(yctx, path, LYS_IN_YANG, NULL) !=
 		    LY_SUCCESS) {
 			ly_first_error(yctx, err, errlen);

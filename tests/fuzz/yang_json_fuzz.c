@@ -21,8 +21,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	char	err[CODEC_DIAG_LEN];
 
 	if (codec_yang_init(NULL, err, sizeof(err)) != 0) {
-		fprintf(stderr, "codec_yang_init(%s): %s\n",
-		    codec_yang_default_dir(), err);
+		fprintf(stderr, "codec_yang_init: %s\n", err);
 		abort();
 	}
 	return 0;

@@ -138,4 +138,49 @@ check gobgp-restart-reannounced-rtbh 10 gobgp_has $SPK4 ipv4 \
 	'198.18.7.7/32 .*blackhole'
 check gobgp-restart-session6 30 gobgp_established $SPK6
 
+# The speaker (dotsd) is killed with SIGKILL and back 0.5 s later, with
+# the default connect-retry. gobgpd refuses reconnects for about 5 s after
+# the reset (it closes accepted connections while its FSM idles), so the
+# speaker must retry at most ~1 s apart meanwhile (it used to wait the
+# whole connect-retry, 5 s, then 10 s: 6-14 s in all). Prints the figure.
+grep -v '^conf connect-retry' "$T/speaker.conf" >"$T/speaker-default.conf"
+kill -9 "$DRIVER_PID"
+wait "$DRIVER_PID" 2>/dev/null
+exec 3>&-
+sleep 0.5
+rm -f "$T/cmd"
+t0=$(date +%s%N)
+DRV_FLAGS=-v driver_start "$T/speaker-default.conf" ||
+	fail gobgp-kill9-driver "no start"
+drv "rule 1 flow drop dst 198.18.5.0/24 proto 6"
+drv_do "commit 1" "commit 1" >/dev/null
+i=0
+while ! gobgp_has $SPK4 $F4 'destination: 198.18.5.0/24'; do
+	i=$((i + 1))
+	[ $i -gt 400 ] && break
+	sleep 0.05
+done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# the attempts on the IPv4 session before it was established
+gaps=$(awk '/neighbor 198.18.1.2: Idle -> Connect/ {
+	split($1, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3]
+	if (n++) { g = s - prev; if (g > max) max = g }
+	prev = s }
+	/neighbor 198.18.1.2: OpenConfirm -> Established/ { exit }
+	END { printf "%d %.0f", n, max * 1000 }' "$T/drv.err")
+echo "# gobgpd holds the route again $ms ms after the restart" \
+	"(SIGKILL + 0.5 s); attempts, longest gap in ms: $gaps"
+if [ $i -gt 400 ]; then
+	fail gobgp-kill9-reannounce "no route after $ms ms"
+elif [ $ms -gt 8000 ]; then
+	fail gobgp-kill9-reannounce "$ms ms"
+else
+	ok gobgp-kill9-reannounce
+fi
+case $gaps in
+0\ *|1\ *) ok gobgp-kill9-retry-gaps ;;	# accepted at once: nothing to see
+*)	[ "${gaps#* }" -le 1100 ] && ok gobgp-kill9-retry-gaps ||
+		fail gobgp-kill9-retry-gaps "attempts, longest gap: $gaps" ;;
+esac
+
 [ $failures -eq 0 ]

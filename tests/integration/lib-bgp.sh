@@ -97,9 +97,10 @@ wait_for() {
 # --- the speaker: tests/bgp-driver reading commands from a fifo -------
 
 # driver_start CONFFILE: conf lines then "start"; fd 3 writes commands.
+# DRV_FLAGS: more options (-v: FSM transitions in $T/drv.err).
 driver_start() {
 	mkfifo "$T/cmd"
-	ip netns exec "$NSS" "$DRIVER" -c "$1" <"$T/cmd" >"$T/drv.out" \
+	ip netns exec "$NSS" "$DRIVER" $DRV_FLAGS -c "$1" <"$T/cmd" >"$T/drv.out" \
 		2>"$T/drv.err" &
 	PIDS="$PIDS $!"
 	DRIVER_PID=$!

@@ -2,6 +2,7 @@
  * bgp_speaker_test.c: bgp_backend end to end against a scripted peer on
  * 127.0.0.1 (no daemon needed): session setup, End-of-RIB, announce and
  * withdraw, stats, route refresh, re-announcement after a reconnect,
+ * the reconnect delays,
  * NOTIFICATION on garbage, hold timer, ceilings, minimum prefix lengths,
  * accept exceptions, per-peer families, damping and config errors.
  */
@@ -314,12 +315,69 @@ t_reannounce_after_reconnect(void)
 	T_EQ(bgp_backend.stats(1, &st), 0);
 	T_EQ(st.announced, 0);	/* nobody holds them now */
 	T_EQ(st.peers_up, 0);
-	peer_accept(5000);	/* backoff 1 s */
+	peer_accept(5000);	/* first retry after 0.25 s */
 	peer_establish(90, 0);
 	peer_updates(500, &ann, &wd);
 	T_EQ(ann, 3);
 	T_EQ(bgp_backend.stats(1, &st), 0);
 	T_EQ(st.announced, 3);
+	bgp_backend.stop();
+}
+
+/*
+ * The reconnect delays: 0.25 s, 0.5 s, then 1 s apart for about 15 s
+ * (a peer that just reset refuses for a few seconds: gobgpd ~5 s), then
+ * connect-retry doubling up to 2 minutes.
+ */
+static void
+t_retry_delays(void)
+{
+	uint32_t	i, sum = 0;
+
+	T_EQ(fsm_retry_delay_ms(0, 5), 250);
+	T_EQ(fsm_retry_delay_ms(1, 5), 500);
+	for (i = 2; i < 16; i++)
+		T_EQ(fsm_retry_delay_ms(i, 5), 1000);
+	for (i = 0; i < 16; i++)
+		sum += fsm_retry_delay_ms(i, 5);
+	T_EQ(sum, 14750);
+	T_EQ(fsm_retry_delay_ms(16, 5), 5000);
+	T_EQ(fsm_retry_delay_ms(17, 5), 10000);
+	T_EQ(fsm_retry_delay_ms(20, 5), 80000);
+	T_EQ(fsm_retry_delay_ms(21, 5), 120000);
+	T_EQ(fsm_retry_delay_ms(5000, 5), 120000);
+	T_EQ(fsm_retry_delay_ms(UINT32_MAX, 5), 120000);
+	T_EQ(fsm_retry_delay_ms(16, 3600), 120000);
+	T_EQ(fsm_retry_delay_ms(16, 1), 1000);
+	T_EQ(fsm_retry_delay_ms(3, 3600), 1000);	/* fast phase first */
+}
+
+/*
+ * The session drops, then the peer refuses (accepts and closes) five
+ * times: the speaker comes back within 0.25 s, then at most 1 s apart,
+ * and the sixth attempt is established.
+ */
+static void
+t_quick_retry_after_refusals(void)
+{
+	int64_t	t, prev;
+	int	i;
+
+	start("");
+	peer_establish(90, BGP_FAM_ALL);
+	close(pfd);
+	prev = ms();
+	for (i = 0; i < 5; i++) {
+		peer_accept(1500);
+		t = ms();
+		if (t - prev > (i == 0 ? 300 : 1050))
+			T_FAIL("attempt %d came %lld ms after the previous one",
+			    i + 1, (long long)(t - prev));
+		prev = t;
+		close(pfd);
+	}
+	peer_accept(1500);
+	peer_establish(90, BGP_FAM_ALL);
 	bgp_backend.stop();
 }
 
@@ -691,6 +749,8 @@ main(void)
 	T_RUN(t_announce_withdraw);
 	T_RUN(t_route_refresh);
 	T_RUN(t_reannounce_after_reconnect);
+	T_RUN(t_retry_delays);
+	T_RUN(t_quick_retry_after_refusals);
 	T_RUN(t_notification_on_garbage);
 	T_RUN(t_open_bad_as);
 	T_RUN(t_hold_timer);

@@ -73,6 +73,32 @@ t_request_needs_target(void)
 	opts_free(&o);
 }
 
+/* CLIENT_MAX_PORTS port values fit; one more is refused as too many. */
+static void
+t_port_limit(void)
+{
+	char	list[8 * (CLIENT_MAX_PORTS + 1)], err[256], want[64];
+	char	*argv[] = { "dots-client", "request", "--target",
+	    "198.18.0.1", "--port", list, NULL };
+	struct client_opts o;
+	size_t	len = 0;
+	int	i;
+
+	for (i = 1; i <= CLIENT_MAX_PORTS; i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%d",
+		    i > 1 ? "," : "", i);
+	T_EQ(parse(&o, argv, ARGC(argv)), 0);
+	T_EQ(o.nports, CLIENT_MAX_PORTS);
+	opts_free(&o);
+	snprintf(list + len, sizeof(list) - len, ",%d", i);
+	opts_init(&o);
+	T_EQ(args_parse(&o, ARGC(argv), argv, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "too many --port values (at most %d)",
+	    CLIENT_MAX_PORTS);
+	T_STREQ(err, want);
+	opts_free(&o);
+}
+
 static void
 t_bad_values(void)
 {
@@ -391,6 +417,7 @@ main(void)
 	T_RUN(t_request_full);
 	T_RUN(t_request_needs_target);
 	T_RUN(t_bad_values);
+	T_RUN(t_port_limit);
 	T_RUN(t_option_belongs_to_command);
 	T_RUN(t_required_mid);
 	T_RUN(t_commands);

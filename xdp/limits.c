@@ -1,0 +1,20 @@
+/*
+ * limits.c: the XDP backend's compiled-in limits, as dotsd -nv shows them
+ * (xdp_backend.limits). The values come from the constants that define
+ * them, so the text follows the code.
+ */
+#include <stdio.h>
+
+#include "xdp/xdp.h"
+
+const char *
+xdp_limits(void)
+{
+	static char	buf[96];
+
+	if (buf[0] == '\0')
+		snprintf(buf, sizeof(buf), "rules-per-prefix %d, "
+		    "nested-prefixes %d, rules-per-group %d", XDP_MAX_CAND,
+		    XDP_MAX_DEPTH, MIT_MAX_GROUP_RULES);
+	return buf;
+}
