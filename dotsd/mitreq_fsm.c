@@ -124,7 +124,7 @@ mitreq_fsm_end(struct mreq *m, uint8_t st)
 		free(m->job);
 		m->job = NULL;
 	}
-	m->purge = 1;		/* before the status: no store write */
+	mitreq_index_purge(m);	/* before the status: no store write */
 	mitreq_fsm_set_status(m, st);
 	mitreq_conflict_forget(m->id);
 }
@@ -209,12 +209,7 @@ status_refresh(struct mreq *m, time_t now)
 static int
 has_state(const struct client_conf *c, const char *cuid)
 {
-	struct mreq	*m;
-
-	TAILQ_FOREACH(m, &mitreq_list, entry)
-		if (m->client == c && strcmp(m->cuid, cuid) == 0)
-			return 1;
-	return 0;
+	return mitreq_index_group_first(c->name, cuid) != NULL;
 }
 
 /*
@@ -320,9 +315,10 @@ mitreq_unresolved(void)
 void
 mitreq_signal_lost(const struct client_conf *c)
 {
-	struct mreq	*m, *o;
+	struct mreq	*m, *o, **cand;
 	char		 err[160];
 	time_t		 now = mitreq_now();
+	int		 i, n;
 
 	TAILQ_FOREACH(m, &mitreq_list, entry) {
 		if (m->client != c || m->purge || m->rq.trigger ||
@@ -338,7 +334,10 @@ mitreq_signal_lost(const struct client_conf *c)
 		m->last_activity = now;
 		m->notify_left = 0;
 		mitreq_fsm_set_status(m, ST_IN_PROGRESS);
-		TAILQ_FOREACH(o, &mitreq_list, entry)
+		if ((n = mitreq_index_overlapping(m, &cand)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			o = cand[i];
 			if (o->client == c && !o->purge && o->rq.trigger &&
 			    o->in_engine && o->status != ST_TERMINATING &&
 			    mitreq_conflict_overlap(m, o, NULL)) {
@@ -347,5 +346,7 @@ mitreq_signal_lost(const struct client_conf *c)
 				    c->name, o->mid, m->mid);
 				mitreq_fsm_end(o, ST_WITHDRAWN);
 			}
+		}
+		free(cand);
 	}
 }
