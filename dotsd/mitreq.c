@@ -176,6 +176,7 @@ mitreq_withdraw_admin(const char *client, uint32_t mid)
 	struct mreq	*m;
 	int		 found = 0;
 
+	mitreq_flush();
 	TAILQ_FOREACH(m, &mitreq_list, entry) {
 		if (m->purge || m->mid != mid ||
 		    strcmp(m->client->name, client) != 0)
@@ -254,6 +255,7 @@ mitreq_cancel(void *pending)
 {
 	struct putctx	*ctx, *next;
 
+	mitreq_group_cancel(pending);
 	for (ctx = TAILQ_FIRST(&mitreq_pending); ctx != NULL; ctx = next) {
 		next = TAILQ_NEXT(ctx, entry);
 		if (ctx->peer.pending != pending)
@@ -274,6 +276,7 @@ mitreq_reconf(const struct dotsd_conf *nc)
 	struct notif	*n, *nn;
 	struct putctx	*ctx, *cn;
 
+	mitreq_flush();
 	mitreq_conf = nc;
 	for (m = TAILQ_FIRST(&mitreq_list); m != NULL; m = mn) {
 		mn = TAILQ_NEXT(m, entry);
@@ -316,6 +319,8 @@ mitreq_fini(void)
 	struct notif	*n;
 	struct putctx	*ctx;
 
+	mitreq_flush();
+	mitreq_group_commit(0);
 	mitreq_index_fini();
 	while ((o = TAILQ_FIRST(&mitreq_cuids)) != NULL) {
 		TAILQ_REMOVE(&mitreq_cuids, o, entry);

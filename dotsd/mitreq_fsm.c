@@ -133,12 +133,8 @@ mitreq_fsm_end(struct mreq *m, uint8_t st)
 /* DELETE                                                             */
 /* ------------------------------------------------------------------ */
 
-/*
- * DELETE .../mitigate/cuid=/mid= (§4.4.4): 2.02 even for an unknown mid;
- * a live mitigation keeps enforcing for the active-but-terminating period.
- */
-void
-mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
+static void
+delete_request(const struct dots_peer *peer, const struct dots_uri *uri,
     struct dots_reply *r)
 {
 	struct mreq	*m;
@@ -163,6 +159,22 @@ mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
 		m->abt = mitreq_fsm_abt_period();
 	m->terminating_until = now + m->abt;
 	mitreq_fsm_set_status(m, ST_TERMINATING);	/* stored there */
+}
+
+/*
+ * DELETE .../mitigate/cuid=/mid= (§4.4.4): 2.02 even for an unknown mid;
+ * a live mitigation keeps enforcing for the active-but-terminating period.
+ * The 2.02 waits for the group commit when there is one.
+ */
+void
+mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
+    struct dots_reply *r)
+{
+	int	grouped = mitreq_group_enter(peer->pending);
+
+	delete_request(peer, uri, r);
+	if (grouped)
+		mitreq_group_done(peer, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -250,6 +262,7 @@ mitreq_tick(time_t now)
 	int		 txn;
 
 	mitreq_now_s = now;
+	mitreq_flush();		/* nothing the tick reports is not durable */
 	/* what a tick changes (expiries, abt ends) costs one fsync */
 	txn = store_begin() == 0;
 	TAILQ_FOREACH(m, &mitreq_list, entry) {

@@ -224,6 +224,12 @@ int	 mitreq_index_client_live(const char *);
 int	 mitreq_index_overlapping(struct mreq *, struct mreq ***);
 void	 mitreq_index_fini(void);
 
+/* mitreq_group.c: group commit */
+int	 mitreq_group_enter(const void *);
+void	 mitreq_group_hold(void *, struct dots_reply *);
+void	 mitreq_group_done(const struct dots_peer *, struct dots_reply *);
+void	 mitreq_group_cancel(const void *);
+
 /* mitreq_parse.c: PUT bodies */
 int	 mitreq_parse_req(const json_t *, int, struct req *, char *, size_t);
 int	 mitreq_parse_alias(const struct client_conf *, const char *,

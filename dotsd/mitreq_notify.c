@@ -91,6 +91,8 @@ mitreq_get(const struct dots_peer *peer, const struct dots_uri *uri,
 		    "parameter");
 		return;
 	}
+	/* what a GET shows is durable, and earlier answers go first */
+	mitreq_flush();
 	if ((list = json_array()) == NULL) {
 		mitreq_reply_err(r, 503, "out of memory");
 		return;

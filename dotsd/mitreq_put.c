@@ -58,7 +58,10 @@ mitreq_put_resolved(struct putctx *ctx)
 		log_debug("mitigation PUT from %s (async): %d %s",
 		    ctx->peer.client->name, r.code, r.diag);
 	TAILQ_REMOVE(&mitreq_pending, ctx, entry);
-	signal_async_reply(ctx->peer.pending, &r);
+	if (mitreq_group_enter(ctx->peer.pending))
+		mitreq_group_hold(ctx->peer.pending, &r);
+	else
+		signal_async_reply(ctx->peer.pending, &r);
 	json_decref(ctx->rq.scope);
 	free(ctx);
 }
@@ -484,13 +487,8 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	free(cand);
 }
 
-/*
- * PUT .../mitigate/[cdid=]/cuid=/mid= (RFC 9132 §4.4.1), or an efficacy
- * update (§4.4.3) when efficacy (empty If-Match) is set. Fills r; sets
- * r->async when the answer needs name resolution first.
- */
-void
-mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
+static void
+put_request(const struct dots_peer *peer, const struct dots_uri *uri,
     const json_t *body, int efficacy, struct dots_reply *r)
 {
 	const struct client_conf *c = peer->client;
@@ -557,4 +555,21 @@ mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
 	return;
  out:
 	json_decref(rq.scope);
+}
+
+/*
+ * PUT .../mitigate/[cdid=]/cuid=/mid= (RFC 9132 §4.4.1), or an efficacy
+ * update (§4.4.3) when efficacy (empty If-Match) is set. Fills r; sets
+ * r->async when the answer needs name resolution first, or waits for
+ * the group commit (mitreq_group.c).
+ */
+void
+mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
+    const json_t *body, int efficacy, struct dots_reply *r)
+{
+	int	grouped = mitreq_group_enter(peer->pending);
+
+	put_request(peer, uri, body, efficacy, r);
+	if (grouped && !r->async)
+		mitreq_group_done(peer, r);
 }

@@ -41,7 +41,8 @@ $(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c $(DOTSD_PARSE_SRCS) \
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
-DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_index.c dotsd/mitreq_parse.c \
+DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_index.c dotsd/mitreq_group.c \
+		   dotsd/mitreq_parse.c \
 		   dotsd/mitreq_targets.c \
 		   dotsd/mitreq_cuid.c dotsd/mitreq_conflict.c dotsd/mitreq_put.c \
 		   dotsd/mitreq_fsm.c dotsd/mitreq_engine.c dotsd/mitreq_notify.c \
