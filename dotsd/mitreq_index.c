@@ -612,19 +612,21 @@ mitreq_index_retarget(struct mreq *m)
 	targets_add(m);
 }
 
+/* The first in table order, as a walk of the table would find it. */
 struct mreq *
 mitreq_index_find(const char *client, const char *cuid, uint32_t mid)
 {
-	struct mreq	*m;
+	struct mreq	*m, *first = NULL;
 
 	if (ix.keys_size == 0)
 		return NULL;
 	for (m = ix.keys[key_slot(client, cuid, mid, ix.keys_size)];
 	    m != NULL; m = m->hnext)
 		if (m->mid == mid && !m->purge && strcmp(m->cuid, cuid) == 0 &&
-		    strcmp(m->client->name, client) == 0)
-			return m;
-	return NULL;
+		    strcmp(m->client->name, client) == 0 &&
+		    (first == NULL || m->ix_seq < first->ix_seq))
+			first = m;
+	return first;
 }
 
 /* The requests of (client, cuid), purged ones too, in list order. */
