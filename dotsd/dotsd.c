@@ -276,6 +276,8 @@ loop(void)
 		off += nsig;
 		resolve_process(pfd + off, nres);
 		off += nres;
+		/* the wake-up's requests: one fsync, then their answers */
+		mitreq_flush();
 		control_process(pfd + off, nctl);
 		off += nctl;
 		metrics_process(pfd + off, nmet);
@@ -402,6 +404,7 @@ main(int argc, char *argv[])
 		fatalx("cannot start the resolver");
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
+	mitreq_group_commit(1);		/* flushed once per wake-up */
 	if (signal_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	control_set_conf(conf);

@@ -118,13 +118,10 @@ mitreq_reply_conflict(struct dots_reply *r, int code, json_t *ci)
 struct mreq *
 mitreq_find(const struct client_conf *c, const char *cuid, uint32_t mid)
 {
-	struct mreq	*m;
+	struct mreq	*m = mitreq_index_find(c->name, cuid, mid);
 
-	TAILQ_FOREACH(m, &mitreq_list, entry)
-		if (m->client == c && m->mid == mid &&
-		    strcmp(m->cuid, cuid) == 0 && !m->purge)
-			return m;
-	return NULL;
+	/* the key is the name; the client is this very one */
+	return m != NULL && m->client == c ? m : NULL;
 }
 
 void
@@ -136,6 +133,7 @@ mitreq_free(struct mreq *m)
 		mitreq_targets_cancel(m->job);
 		free(m->job);
 	}
+	mitreq_conflict_unlink(m);
 	json_decref(m->rq.scope);
 	json_decref(m->conflict_scope);
 	free(m);
@@ -178,6 +176,7 @@ mitreq_withdraw_admin(const char *client, uint32_t mid)
 	struct mreq	*m;
 	int		 found = 0;
 
+	mitreq_flush();
 	TAILQ_FOREACH(m, &mitreq_list, entry) {
 		if (m->purge || m->mid != mid ||
 		    strcmp(m->client->name, client) != 0)
@@ -257,6 +256,7 @@ mitreq_cancel(void *pending)
 {
 	struct putctx	*ctx, *next;
 
+	mitreq_group_cancel(pending);
 	for (ctx = TAILQ_FIRST(&mitreq_pending); ctx != NULL; ctx = next) {
 		next = TAILQ_NEXT(ctx, entry);
 		if (ctx->peer.pending != pending)
@@ -277,6 +277,7 @@ mitreq_reconf(const struct dotsd_conf *nc)
 	struct notif	*n, *nn;
 	struct putctx	*ctx, *cn;
 
+	mitreq_flush();
 	mitreq_conf = nc;
 	for (m = TAILQ_FIRST(&mitreq_list); m != NULL; m = mn) {
 		mn = TAILQ_NEXT(m, entry);
@@ -289,7 +290,7 @@ mitreq_reconf(const struct dotsd_conf *nc)
 		mitreq_engine_take(m);
 		store_mit_del(m->id);
 		mitreq_conflict_forget(m->id);
-		TAILQ_REMOVE(&mitreq_list, m, entry);
+		mitreq_index_remove(m);
 		mitreq_free(m);
 	}
 	for (n = TAILQ_FIRST(&mitreq_notifs); n != NULL; n = nn) {
@@ -315,15 +316,13 @@ mitreq_reconf(const struct dotsd_conf *nc)
 void
 mitreq_fini(void)
 {
-	struct mreq	*m;
 	struct cuidown	*o;
 	struct notif	*n;
 	struct putctx	*ctx;
 
-	while ((m = TAILQ_FIRST(&mitreq_list)) != NULL) {
-		TAILQ_REMOVE(&mitreq_list, m, entry);
-		mitreq_free(m);
-	}
+	mitreq_flush();
+	mitreq_group_commit(0);
+	mitreq_index_fini();
 	while ((o = TAILQ_FIRST(&mitreq_cuids)) != NULL) {
 		TAILQ_REMOVE(&mitreq_cuids, o, entry);
 		free(o);

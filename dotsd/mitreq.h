@@ -23,6 +23,7 @@ struct dots_peer {
 	const struct client_conf *client;	/* never NULL */
 	void		*session;	/* coap_session_t *, opaque here */
 	void		*pending;	/* async handle for signal_async_reply */
+	uint8_t		 piggyback;	/* CON over UDP: answer in the ACK */
 };
 
 /* Uri-Path parameters after /.well-known/dots/mitigate. */
@@ -77,6 +78,13 @@ int	mitreq_withdraw_admin(const char *client, uint32_t mid);
  */
 int	mitreq_configure(const char *key, const char *value, char *err,
 	    size_t errlen);
+/*
+ * Group commit (mitreq_group.c): on, PUT and DELETE answers wait for
+ * mitreq_flush(), which commits them with one fsync and sends them
+ * (signal_async_reply). The main loop flushes after each wake-up.
+ */
+void	mitreq_group_commit(int on);
+void	mitreq_flush(void);
 /* Frees all in-memory state (not the store): shutdown, tests. */
 void	mitreq_fini(void);
 /* The session holding an async PUT's pending handle is gone: no reply. */

@@ -156,6 +156,13 @@ mitreq_conflict_info(uint8_t cstatus, uint32_t retry, json_t *cs)
 	return ci;
 }
 
+/*
+ * How many requests list a conflict (nconflict > 0): every end of a
+ * request asks mitreq_conflict_forget(), and it walks the table only
+ * when some request could hold the id.
+ */
+static int	linked;
+
 void
 mitreq_conflict_add(struct mreq *m, uint64_t other)
 {
@@ -164,8 +171,20 @@ mitreq_conflict_add(struct mreq *m, uint64_t other)
 	for (i = 0; i < m->nconflict; i++)
 		if (m->conflict_with[i] == other)
 			return;
-	if (m->nconflict < MAX_CONFLICT)
+	if (m->nconflict < MAX_CONFLICT) {
+		if (m->nconflict == 0)
+			linked++;
 		m->conflict_with[m->nconflict++] = other;
+	}
+}
+
+/* m forgets all its conflicts (freed, or active again). */
+void
+mitreq_conflict_unlink(struct mreq *m)
+{
+	if (m->nconflict > 0)
+		linked--;
+	m->nconflict = 0;
 }
 
 /* Forget m's conflict with id; clear its conflict-information if none. */
@@ -175,12 +194,16 @@ mitreq_conflict_forget(uint64_t id)
 	struct mreq	*m;
 	int		 i, j;
 
+	if (linked == 0)
+		return;
 	TAILQ_FOREACH(m, &mitreq_list, entry) {
 		for (i = j = 0; i < m->nconflict; i++)
 			if (m->conflict_with[i] != id)
 				m->conflict_with[j++] = m->conflict_with[i];
 		if (j == m->nconflict)
 			continue;
+		if (j == 0)
+			linked--;
 		m->nconflict = (uint8_t)j;
 		if (j == 0 && m->conflict_status == CS_ACTIVE) {
 			m->conflict_status = CS_NONE;

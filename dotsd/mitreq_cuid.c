@@ -25,13 +25,7 @@ cuid_find(const char *cuid)
 int
 mitreq_cuid_has_state(const char *client, const char *cuid)
 {
-	struct mreq	*m;
-
-	TAILQ_FOREACH(m, &mitreq_list, entry)
-		if (!m->purge && strcmp(m->client->name, client) == 0 &&
-		    strcmp(m->cuid, cuid) == 0)
-			return 1;
-	return 0;
+	return mitreq_index_group_live(client, cuid) > 0;
 }
 
 /*

@@ -135,7 +135,7 @@ mitreq_fsm_end(struct mreq *m, uint8_t st)
 		free(m->job);
 		m->job = NULL;
 	}
-	m->purge = 1;		/* before the status: no store write */
+	mitreq_index_purge(m);	/* before the status: no store write */
 	mitreq_fsm_set_status(m, st);
 	mitreq_conflict_forget(m->id);
 }
@@ -144,12 +144,8 @@ mitreq_fsm_end(struct mreq *m, uint8_t st)
 /* DELETE                                                             */
 /* ------------------------------------------------------------------ */
 
-/*
- * DELETE .../mitigate/cuid=/mid= (§4.4.4): 2.02 even for an unknown mid;
- * a live mitigation keeps enforcing for the active-but-terminating period.
- */
-void
-mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
+static void
+delete_request(const struct dots_peer *peer, const struct dots_uri *uri,
     struct dots_reply *r)
 {
 	struct mreq	*m;
@@ -174,6 +170,22 @@ mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
 		m->abt = mitreq_fsm_abt_period();
 	m->terminating_until = now + m->abt;
 	mitreq_fsm_set_status(m, ST_TERMINATING);	/* stored there */
+}
+
+/*
+ * DELETE .../mitigate/cuid=/mid= (§4.4.4): 2.02 even for an unknown mid;
+ * a live mitigation keeps enforcing for the active-but-terminating period.
+ * The 2.02 waits for the group commit when there is one.
+ */
+void
+mitreq_delete(const struct dots_peer *peer, const struct dots_uri *uri,
+    struct dots_reply *r)
+{
+	int	grouped = mitreq_group_enter(peer->pending);
+
+	delete_request(peer, uri, r);
+	if (grouped)
+		mitreq_group_done(peer, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -222,12 +234,7 @@ status_refresh(struct mreq *m, time_t now)
 static int
 has_state(const struct client_conf *c, const char *cuid)
 {
-	struct mreq	*m;
-
-	TAILQ_FOREACH(m, &mitreq_list, entry)
-		if (m->client == c && strcmp(m->cuid, cuid) == 0)
-			return 1;
-	return 0;
+	return mitreq_index_group_first(c->name, cuid) != NULL;
 }
 
 /*
@@ -268,6 +275,7 @@ mitreq_tick(time_t now)
 	int		 txn;
 
 	mitreq_now_s = now;
+	mitreq_flush();		/* nothing the tick reports is not durable */
 	/* what a tick changes (expiries, abt ends) costs one fsync */
 	txn = store_begin() == 0;
 	TAILQ_FOREACH(m, &mitreq_list, entry) {
@@ -333,9 +341,10 @@ mitreq_unresolved(void)
 void
 mitreq_signal_lost(const struct client_conf *c)
 {
-	struct mreq	*m, *o;
+	struct mreq	*m, *o, **cand;
 	char		 err[160];
 	time_t		 now = mitreq_now();
+	int		 i, n;
 
 	TAILQ_FOREACH(m, &mitreq_list, entry) {
 		if (m->client != c || m->purge || m->rq.trigger ||
@@ -351,7 +360,10 @@ mitreq_signal_lost(const struct client_conf *c)
 		m->last_activity = now;
 		m->notify_left = 0;
 		mitreq_fsm_set_status(m, ST_IN_PROGRESS);
-		TAILQ_FOREACH(o, &mitreq_list, entry)
+		if ((n = mitreq_index_overlapping(m, &cand)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			o = cand[i];
 			if (o->client == c && !o->purge && o->rq.trigger &&
 			    o->in_engine && o->status != ST_TERMINATING &&
 			    mitreq_conflict_overlap(m, o, NULL)) {
@@ -360,5 +372,7 @@ mitreq_signal_lost(const struct client_conf *c)
 				    c->name, o->mid, m->mid);
 				mitreq_fsm_end(o, ST_WITHDRAWN);
 			}
+		}
+		free(cand);
 	}
 }

@@ -123,8 +123,20 @@ struct putctx {
 	struct resjob	 job;
 };
 
+struct ixnode;
+struct mgroup;
+
 struct mreq {
 	TAILQ_ENTRY(mreq) entry;
+	/* mitreq_index.c's, nobody else's */
+	TAILQ_ENTRY(mreq) gentry;	/* in its (client, cuid) group */
+	struct mreq	*hnext;		/* key hash chain */
+	struct mgroup	*ix_group;	/* NULL: not in the table */
+	struct ixnode	**ix_nodes;	/* its target entries */
+	int		 ix_n;
+	uint64_t	 ix_seq;	/* list order */
+	uint32_t	 ix_epoch;	/* seen by the current query */
+
 	uint64_t	 id;
 	const struct client_conf *client;
 	char		 cuid[DOTS_ID_LEN];
@@ -209,6 +221,25 @@ void	 mitreq_reply_conflict(struct dots_reply *, int, json_t *);
 struct mreq *mitreq_find(const struct client_conf *, const char *, uint32_t);
 void	 mitreq_free(struct mreq *);
 
+/* mitreq_index.c: indexes of mitreq_list (insert/remove go through it) */
+int	 mitreq_index_insert(struct mreq *);
+void	 mitreq_index_remove(struct mreq *);
+void	 mitreq_index_purge(struct mreq *);
+void	 mitreq_index_retarget(struct mreq *);
+struct mreq *mitreq_index_find(const char *, const char *, uint32_t);
+struct mreq *mitreq_index_group_first(const char *, const char *);
+struct mreq *mitreq_index_group_next(const struct mreq *);
+int	 mitreq_index_group_live(const char *, const char *);
+int	 mitreq_index_client_live(const char *);
+int	 mitreq_index_overlapping(struct mreq *, struct mreq ***);
+void	 mitreq_index_fini(void);
+
+/* mitreq_group.c: group commit */
+int	 mitreq_group_enter(const void *);
+void	 mitreq_group_hold(void *, struct dots_reply *);
+void	 mitreq_group_done(const struct dots_peer *, struct dots_reply *);
+void	 mitreq_group_cancel(const void *);
+
 /* mitreq_parse.c: PUT bodies */
 int	 mitreq_parse_req(const json_t *, int, struct req *, char *, size_t);
 int	 mitreq_parse_alias(const struct client_conf *, const char *,
@@ -239,6 +270,7 @@ json_t	*mitreq_conflict_scope(const struct mreq *, const struct mreq *);
 json_t	*mitreq_conflict_info(uint8_t, uint32_t, json_t *);
 void	 mitreq_conflict_add(struct mreq *, uint64_t);
 void	 mitreq_conflict_forget(uint64_t);
+void	 mitreq_conflict_unlink(struct mreq *);
 
 /* mitreq_put.c: PUT */
 void	 mitreq_put_resolved(struct putctx *);

@@ -94,13 +94,16 @@ mitreq_get(const struct dots_peer *peer, const struct dots_uri *uri,
 		    "parameter");
 		return;
 	}
+	/* what a GET shows is durable, and earlier answers go first */
+	mitreq_flush();
 	if ((list = json_array()) == NULL) {
 		mitreq_reply_err(r, 503, "out of memory");
 		return;
 	}
-	TAILQ_FOREACH(m, &mitreq_list, entry) {
+	for (m = mitreq_index_group_first(peer->client->name, uri->cuid);
+	    m != NULL; m = mitreq_index_group_next(m)) {
 		/* purged entries still show their last status (6, 7) */
-		if (m->client != peer->client || strcmp(m->cuid, uri->cuid))
+		if (m->client != peer->client)
 			continue;
 		if (m->purge && m->status != ST_TERMINATED &&
 		    m->status != ST_WITHDRAWN)
@@ -171,26 +174,27 @@ mitreq_notify_flush(time_t now)
 
 	for (n = TAILQ_FIRST(&mitreq_notifs); n != NULL; n = nn) {
 		nn = TAILQ_NEXT(n, entry);
-		periodic = 0;
-		TAILQ_FOREACH(m, &mitreq_list, entry)
-			if (m->client == n->client &&
-			    strcmp(m->cuid, n->cuid) == 0 &&
-			    (m->in_engine || m->notify_left))
-				periodic = 1;
 		if (now - n->last_sent < NOTIFY_MIN)
 			continue;
+		periodic = 0;
+		for (m = mitreq_index_group_first(n->client->name, n->cuid);
+		    m != NULL && !periodic; m = mitreq_index_group_next(m))
+			if (m->client == n->client &&
+			    (m->in_engine || m->notify_left))
+				periodic = 1;
 		if (!n->dirty && !(periodic &&
 		    now - n->last_sent >= NOTIFY_PERIOD))
 			continue;
 		n->dirty = 0;
 		n->last_sent = now;
 		signal_notify(n->client, n->cuid);
-		for (m = TAILQ_FIRST(&mitreq_list); m != NULL; m = next) {
-			next = TAILQ_NEXT(m, entry);
-			if (m->client != n->client || strcmp(m->cuid, n->cuid))
+		for (m = mitreq_index_group_first(n->client->name, n->cuid);
+		    m != NULL; m = next) {
+			next = mitreq_index_group_next(m);
+			if (m->client != n->client)
 				continue;
 			if (m->purge) {
-				TAILQ_REMOVE(&mitreq_list, m, entry);
+				mitreq_index_remove(m);
 				mitreq_free(m);
 				continue;
 			}

@@ -58,7 +58,10 @@ mitreq_put_resolved(struct putctx *ctx)
 		log_debug("mitigation PUT from %s (async): %d %s",
 		    ctx->peer.client->name, r.code, r.diag);
 	TAILQ_REMOVE(&mitreq_pending, ctx, entry);
-	signal_async_reply(ctx->peer.pending, &r);
+	if (mitreq_group_enter(ctx->peer.pending))
+		mitreq_group_hold(ctx->peer.pending, &r);
+	else
+		signal_async_reply(ctx->peer.pending, &r);
 	json_decref(ctx->rq.scope);
 	free(ctx);
 }
@@ -97,18 +100,6 @@ same_scope(const struct mreq *m, const struct req *rq)
 	return 1;
 }
 
-static int
-client_count(const struct client_conf *c)
-{
-	struct mreq	*m;
-	int		 n = 0;
-
-	TAILQ_FOREACH(m, &mitreq_list, entry)
-		if (m->client == c && !m->purge)
-			n++;
-	return n;
-}
-
 /*
  * Is mid a newer than mid b (§4.4.1.1)? mids increase, but a client
  * restarts at 0 once it reached 3/4 of 2^32 - 1, so anything below that
@@ -131,9 +122,9 @@ static void
 put_refresh(struct mreq *m, struct req *rq, int efficacy,
     const struct resjob *job, struct dots_reply *r, time_t now)
 {
-	struct mreq	*o;
+	struct mreq	*o, **cand;
 	char		 err[160];
-	int		 readdr = 0;
+	int		 readdr = 0, i, n;
 	uint32_t	 retry = 0;
 
 	if (!same_scope(m, rq)) {
@@ -145,6 +136,7 @@ put_refresh(struct mreq *m, struct req *rq, int efficacy,
 	    memcmp(job->addr, m->addr, sizeof(m->addr[0]) * m->naddr))) {
 		m->naddr = job->naddr;
 		memcpy(m->addr, job->addr, sizeof(m->addr));
+		mitreq_index_retarget(m);
 		readdr = 1;
 	}
 	if (job != NULL)
@@ -153,7 +145,12 @@ put_refresh(struct mreq *m, struct req *rq, int efficacy,
 	/* A deactivated loser of a conflict: active again if it is over. */
 	if (m->status == ST_WITHDRAWN && m->rq.trigger &&
 	    m->conflict_status == CS_INACTIVE_OTHER_ACTIVE) {
-		TAILQ_FOREACH(o, &mitreq_list, entry)
+		if ((n = mitreq_index_overlapping(m, &cand)) < 0) {
+			mitreq_reply_err(r, 503, "out of memory");
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			o = cand[i];
 			if (o != m && o->in_engine && mitreq_fsm_live(o) &&
 			    o->client != m->client &&
 			    mitreq_conflict_overlap(m, o, NULL)) {
@@ -163,6 +160,8 @@ put_refresh(struct mreq *m, struct req *rq, int efficacy,
 				retry = rem < 0 ? RETRY_INDEF : (uint32_t)rem;
 				break;
 			}
+		}
+		free(cand);
 		if (retry) {
 			m->retry_timer = retry;
 			mitreq_fsm_set_lifetime(m, retry + RETRY_GRACE, now);
@@ -180,7 +179,7 @@ put_refresh(struct mreq *m, struct req *rq, int efficacy,
 		m->conflict_status = CS_NONE;
 		json_decref(m->conflict_scope);
 		m->conflict_scope = NULL;
-		m->nconflict = 0;
+		mitreq_conflict_unlink(m);
 		m->started = now;
 		m->status = ST_IN_PROGRESS;
 		mitreq_notify_mark(m);
@@ -227,7 +226,7 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
     struct dots_reply *r)
 {
 	const struct client_conf *c = peer->client;
-	struct mreq	*m, *o, *nm = NULL;
+	struct mreq	*m, *o, *nm = NULL, **cand = NULL;
 	struct mreq	*replace[64];
 	struct mreq	*others[MAX_CONFLICT];
 	json_t		*ci = NULL, *cs;
@@ -235,7 +234,7 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	int64_t		 rem;
 	uint32_t	 abt = 0, retry = 0;
 	char		 why[200];
-	int		 nreplace = 0, nothers = 0, i, rc;
+	int		 nreplace = 0, nothers = 0, ncand, i, rc;
 
 	if (job != NULL && mitreq_targets_authorize(c, job->addr, job->naddr,
 	    why, sizeof(why)) < 0) {
@@ -288,15 +287,23 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 		goto fail;
 	}
 
+	/*
+	 * The requests that may overlap nm, in table order (the index: a
+	 * scan of every request per PUT is O(n^2) for n requests).
+	 */
+	if ((ncand = mitreq_index_overlapping(nm, &cand)) < 0) {
+		mitreq_reply_err(r, 503, "out of memory");
+		goto fail;
+	}
+	/* withdrawn, asked again: §4.4.4 doubles the abt */
+	if (m != NULL)
+		replace[nreplace++] = m;
 	/* §4.4.1.3 mid rules among this client's requests under this cuid */
-	TAILQ_FOREACH(o, &mitreq_list, entry) {
-		if (o->purge || o->client != c || strcmp(o->cuid, nm->cuid))
+	for (i = 0; i < ncand; i++) {
+		o = cand[i];
+		if (o == m || o->purge || o->client != c ||
+		    strcmp(o->cuid, nm->cuid))
 			continue;
-		if (o == m) {
-			/* withdrawn, asked again: §4.4.4 doubles the abt */
-			replace[nreplace++] = o;
-			continue;
-		}
 		if (!mitreq_conflict_overlap(nm, o, NULL))
 			continue;
 		if (o->status == ST_TERMINATING) {
@@ -331,8 +338,8 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 		}
 	nm->abt = abt ? abt : mitreq_fsm_abt_period();
 
-	if (c->max_mitigations &&
-	    client_count(c) - nreplace + 1 > (int)c->max_mitigations) {
+	if (c->max_mitigations && mitreq_index_client_live(c->name) -
+	    nreplace + 1 > (int)c->max_mitigations) {
 		mitreq_reply_err(r, 503, "client limit of %u mitigations "
 		    "reached", c->max_mitigations);
 		r->max_age = BUSY_RETRY;
@@ -341,7 +348,8 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 
 	/* Other clients (and other cuids of this client): policy decides. */
 	if (nm->rq.trigger) {
-		TAILQ_FOREACH(o, &mitreq_list, entry) {
+		for (i = 0; i < ncand; i++) {
+			o = cand[i];
 			if (!o->in_engine || !mitreq_fsm_live(o) ||
 			    (o->client == c && strcmp(o->cuid, nm->cuid) == 0))
 				continue;
@@ -393,6 +401,11 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	/* recorded only (no backend): status 4 from the first GET on */
 	if (nm->rq.trigger && mitreq_engine_recorded(nm))
 		nm->status = ST_EXCEEDED;
+	/* in the table before the store, out again if the store fails */
+	if (mitreq_index_insert(nm) < 0) {
+		rc = -ENOMEM;
+		goto store_fail;
+	}
 	if ((rc = mitreq_cuid_bind(c, nm->cuid, now)) < 0 ||
 	    (rc = store_begin()) < 0)
 		goto store_fail;
@@ -408,7 +421,6 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	if ((rc = store_commit()) < 0)
 		goto store_fail;
 
-	TAILQ_INSERT_TAIL(&mitreq_list, nm, entry);
 	log_info("mitigation %s/%s/%u: accepted, lifetime %lld%s",
 	    c->name, nm->cuid, nm->mid, (long long)nm->lifetime,
 	    nm->rq.trigger ? "" : ", preconfigured");
@@ -417,22 +429,23 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	for (i = 0; i < nreplace; i++) {
 		o = replace[i];
 		mitreq_engine_take(o);
-		o->purge = 1;
+		mitreq_index_purge(o);
 		mitreq_conflict_forget(o->id);
 		mitreq_notify_mark(o);
 		log_info("mitigation %s/%s/%u: replaced by mid %u",
 		    c->name, o->cuid, o->mid, nm->mid);
 	}
 	/* An immediate request withdraws overlapping active preconfigured */
-	if (nm->rq.trigger)
-		TAILQ_FOREACH(o, &mitreq_list, entry)
-			if (o->client == c && !o->purge && !o->rq.trigger &&
-			    o->activated && o->in_engine &&
-			    mitreq_conflict_overlap(nm, o, NULL)) {
-				mitreq_engine_take(o);
-				o->activated = 0;
-				mitreq_fsm_set_status(o, ST_WITHDRAWN);
-			}
+	for (i = 0; nm->rq.trigger && i < ncand; i++) {
+		o = cand[i];
+		if (o->client == c && !o->purge && !o->rq.trigger &&
+		    o->activated && o->in_engine &&
+		    mitreq_conflict_overlap(nm, o, NULL)) {
+			mitreq_engine_take(o);
+			o->activated = 0;
+			mitreq_fsm_set_status(o, ST_WITHDRAWN);
+		}
+	}
 	for (i = 0; i < nothers; i++) {
 		o = others[i];
 		if (mitreq_policy == CP_NEWEST_WINS) {
@@ -465,9 +478,10 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	reply_created(r, 201, nm, ci);
 	/* replaced requests vanish at once (no status 6, §4.4.1.3) */
 	for (i = 0; i < nreplace; i++) {
-		TAILQ_REMOVE(&mitreq_list, replace[i], entry);
+		mitreq_index_remove(replace[i]);
 		mitreq_free(replace[i]);
 	}
+	free(cand);
 	return;
  store_fail:
 	if (nm->in_engine)
@@ -475,16 +489,13 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	mitreq_reply_err(r, 503, "cannot store the request: %s", strerror(-rc));
 	r->max_age = BUSY_RETRY;
  fail:
+	mitreq_index_remove(nm);
 	mitreq_free(nm);
+	free(cand);
 }
 
-/*
- * PUT .../mitigate/[cdid=]/cuid=/mid= (RFC 9132 §4.4.1), or an efficacy
- * update (§4.4.3) when efficacy (empty If-Match) is set. Fills r; sets
- * r->async when the answer needs name resolution first.
- */
-void
-mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
+static void
+put_request(const struct dots_peer *peer, const struct dots_uri *uri,
     const json_t *body, int efficacy, struct dots_reply *r)
 {
 	const struct client_conf *c = peer->client;
@@ -551,4 +562,21 @@ mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
 	return;
  out:
 	json_decref(rq.scope);
+}
+
+/*
+ * PUT .../mitigate/[cdid=]/cuid=/mid= (RFC 9132 §4.4.1), or an efficacy
+ * update (§4.4.3) when efficacy (empty If-Match) is set. Fills r; sets
+ * r->async when the answer needs name resolution first, or waits for
+ * the group commit (mitreq_group.c).
+ */
+void
+mitreq_put(const struct dots_peer *peer, const struct dots_uri *uri,
+    const json_t *body, int efficacy, struct dots_reply *r)
+{
+	int	grouped = mitreq_group_enter(peer->pending);
+
+	put_request(peer, uri, body, efficacy, r);
+	if (grouped && !r->async)
+		mitreq_group_done(peer, r);
 }

@@ -156,7 +156,10 @@ load_one(const struct store_mit *sm, void *arg)
 	}
 	if (m->rq.nnames > 0)
 		m->resolve_at = now;	/* names: resolve again first */
-	TAILQ_INSERT_TAIL(&mitreq_list, m, entry);
+	if (mitreq_index_insert(m) < 0) {
+		mitreq_free(m);
+		return -ENOMEM;
+	}
 
 	/* Enforced before the restart: enforce again. */
 	if (m->status == ST_SIGNAL_LOSS ||

@@ -147,6 +147,7 @@ reresolved(struct mreq *m, struct resjob *job)
 	    memcmp(ok, m->addr, sizeof(ok[0]) * (size_t)n) != 0)) {
 		m->naddr = (uint8_t)n;
 		memcpy(m->addr, ok, sizeof(ok[0]) * (size_t)n);
+		mitreq_index_retarget(m);
 		if ((m->in_engine || m->enforce_pending) &&
 		    mitreq_engine_hand(m, err, sizeof(err)) < 0)
 			log_warnx("mitigation %s/%u: re-apply: %s",

@@ -41,7 +41,9 @@ $(OUT)/fuzz/dotsd_conf_fuzz: tests/fuzz/dotsd_conf_fuzz.c $(DOTSD_PARSE_SRCS) \
 # end config/authz/control
 
 # mitigation requests + store (owner: mitigation semantics + store)
-DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_parse.c dotsd/mitreq_targets.c \
+DOTSD_MIT_SRCS	:= dotsd/mitreq.c dotsd/mitreq_index.c dotsd/mitreq_group.c \
+		   dotsd/mitreq_parse.c \
+		   dotsd/mitreq_targets.c \
 		   dotsd/mitreq_cuid.c dotsd/mitreq_conflict.c dotsd/mitreq_put.c \
 		   dotsd/mitreq_fsm.c dotsd/mitreq_engine.c dotsd/mitreq_notify.c \
 		   dotsd/mitreq_store.c dotsd/mitreq_source.c dotsd/store.c
@@ -54,6 +56,11 @@ $(OUT)/tests/dotsd_mitreq_test: $(OUT)/tests/unit/dotsd_mitreq_test.o \
 		$(DOTSD_MIT_OBJS) $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 $(OUT)/tests/dotsd_store_test: $(OUT)/tests/unit/dotsd_store_test.o \
 		$(OUT)/dotsd/store.o $(LIB_OBJS)
+# the indexes against the scans they replaced (the oracle is in the test)
+TESTS		+= $(OUT)/tests/dotsd_mitreq_index_test
+$(OUT)/tests/dotsd_mitreq_index_test: \
+		$(OUT)/tests/unit/dotsd_mitreq_index_test.o \
+		$(DOTSD_MIT_OBJS) $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 
 BENCHES		+= $(OUT)/tests/bench/mitreq-bench
 $(OUT)/tests/bench/mitreq-bench: $(OUT)/tests/bench/mitreq_bench.o \

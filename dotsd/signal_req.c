@@ -149,6 +149,9 @@ handle_mitigate(struct req *rq)
 	/* Registered before the call: mitreq may answer from a callback. */
 	p = sigasync_new(rq);
 	peer.pending = p;
+	/* RFC 7252 §5.2.1: a CON is answered in its ACK (no group wait) */
+	peer.piggyback = coap_pdu_get_type(rq->pdu) == COAP_MESSAGE_CON &&
+	    COAP_PROTO_NOT_RELIABLE(coap_session_get_proto(rq->cs));
 
 	if (rq->method == COAP_REQUEST_CODE_PUT)
 		mitreq_put(&peer, &u, wire, efficacy, &r);

@@ -75,6 +75,8 @@ static sqlite3		*db;
 static sqlite3_stmt	*stmts[ST_MAX];
 static uint64_t		 next_id = 1;
 static int		 in_txn;	/* inside store_begin() */
+static int		 in_group;	/* inside store_group_begin() */
+static void		(*group_hook)(void);	/* ends the group first */
 
 static int
 sql_err(int rc)
@@ -263,6 +265,7 @@ store_close(void)
 		sqlite3_close(db);
 	db = NULL;
 	in_txn = 0;
+	in_group = 0;
 }
 
 /*
@@ -278,7 +281,8 @@ store_begin(void)
 		return -ENOTCONN;
 	if (in_txn)
 		return -EALREADY;
-	if ((rc = exec("BEGIN IMMEDIATE")) == 0)
+	/* inside a group: a savepoint, so that a rollback is this one's */
+	if ((rc = exec(in_group ? "SAVEPOINT one" : "BEGIN IMMEDIATE")) == 0)
 		in_txn = 1;
 	return rc;
 }
@@ -290,6 +294,15 @@ store_commit(void)
 
 	if (!in_txn)
 		return -EINVAL;
+	if (in_group) {
+		/* durable with the group */
+		in_txn = 0;
+		if ((rc = exec("RELEASE one")) < 0) {
+			exec("ROLLBACK TO one");
+			exec("RELEASE one");
+		}
+		return rc;
+	}
 	rc = exec("COMMIT");
 	if (rc < 0) {
 		exec("ROLLBACK");
@@ -301,9 +314,71 @@ store_commit(void)
 void
 store_rollback(void)
 {
-	if (in_txn)
+	if (in_txn && in_group) {
+		exec("ROLLBACK TO one");
+		exec("RELEASE one");
+	} else if (in_txn)
 		exec("ROLLBACK");
 	in_txn = 0;
+}
+
+/*
+ * Group commit: every change until store_group_commit() is one
+ * transaction, one fsync for several requests. Their callers answer
+ * only after store_group_commit() returned 0; a crash before it loses
+ * the group, and nothing of it was acknowledged. 0 or -errno.
+ */
+int
+store_group_begin(void)
+{
+	int	rc;
+
+	if (db == NULL)
+		return -ENOTCONN;
+	if (in_txn || in_group)
+		return -EALREADY;
+	if ((rc = exec("BEGIN IMMEDIATE")) == 0)
+		in_group = 1;
+	return rc;
+}
+
+int
+store_group_commit(void)
+{
+	int	rc;
+
+	if (!in_group)
+		return -EINVAL;
+	if (in_txn)
+		store_rollback();	/* a member that never finished */
+	if ((rc = exec("COMMIT")) < 0)
+		exec("ROLLBACK");
+	in_group = 0;
+	return rc;
+}
+
+int
+store_group_active(void)
+{
+	return in_group;
+}
+
+/*
+ * fn ends an open group (commits it and answers its requests): called
+ * before a write that does not belong to the group, such as a session
+ * configuration, which its caller acknowledges at once.
+ */
+void
+store_group_hook(void (*fn)(void))
+{
+	group_hook = fn;
+}
+
+static void
+foreign_write(void)
+{
+	if (in_group && group_hook != NULL)
+		group_hook();
 }
 
 int
@@ -333,7 +408,7 @@ store_mit_put(const struct store_mit *m)
 	else
 		sqlite3_bind_null(st, 13);
 	/* row and id high-water mark in one commit (one fsync) */
-	own = !in_txn;
+	own = !in_txn && !in_group;
 	if (own && (rc = exec("BEGIN IMMEDIATE")) < 0) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -425,6 +500,7 @@ store_cfg_put(const char *client, uint32_t sid, const char *json)
 
 	if (db == NULL)
 		return -ENOTCONN;
+	foreign_write();
 	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sid);
 	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
@@ -438,6 +514,7 @@ store_cfg_del(const char *client)
 
 	if (db == NULL)
 		return -ENOTCONN;
+	foreign_write();
 	sqlite3_bind_text(st, 1, client, -1, SQLITE_STATIC);
 	return write_one(st);
 }

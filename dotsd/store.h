@@ -41,6 +41,15 @@ int	store_cfg_load(int (*cb)(const char *client, uint32_t sid,
 int	store_begin(void);
 int	store_commit(void);
 void	store_rollback(void);
+/*
+ * Group commit: changes until store_group_commit() share one transaction
+ * (store_begin() inside it is a savepoint); durable when that returns 0.
+ * The hook ends an open group before a write that is not the group's.
+ */
+int	store_group_begin(void);
+int	store_group_commit(void);
+int	store_group_active(void);
+void	store_group_hook(void (*)(void));
 /* cuid ownership (RFC 9132 §4.4.1.1 cuid-collision). */
 int	store_cuid_put(const char *cuid, const char *client, time_t last_used);
 int	store_cuid_del(const char *cuid);

@@ -8,14 +8,17 @@
  * caused by mitreq.c.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "dotsd/conf.h"
 #include "dotsd/mitreq.h"
@@ -1711,6 +1714,131 @@ t_durability(void)
 	T_EQ(stored(), 3);
 }
 
+/* ------------------------------------------------------------------ */
+/* group commit                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Stored requests as another connection sees them: committed ones. */
+static int
+committed(void)
+{
+	sqlite3		*db2;
+	sqlite3_stmt	*st = NULL;
+	int		 n = -1;
+
+	T_EQ(sqlite3_open_v2(dbpath, &db2, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	if (sqlite3_prepare_v2(db2, "SELECT count(*) FROM mit", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db2);
+	return n;
+}
+
+static const char *const host_entry[] = {
+	"{\"target-prefix\":[\"2001:db8:6401::11/128\"],\"lifetime\":600}",
+	"{\"target-prefix\":[\"2001:db8:6401::12/128\"],\"lifetime\":600}",
+	"{\"target-prefix\":[\"2001:db8:6401::13/128\"],\"lifetime\":600}",
+	"{\"target-prefix\":[\"2001:db8:6401::14/128\"],\"lifetime\":600}",
+	"{\"target-prefix\":[\"2001:db8:6401::15/128\"],\"lifetime\":600}",
+};
+
+/* A NON PUT inside a group: held, so nothing is answered yet. */
+static void
+put_held(uint32_t mid)
+{
+	struct dots_reply r;
+
+	put(0, CUID_A, mid, body(host_entry[mid - 1]), 0, &r);
+	T_ASSERT(r.async && r.body == NULL);
+}
+
+static void
+t_group_commit(void)
+{
+	struct dots_peer p = peer(0);
+	struct dots_uri	 u = uri(CUID_A, 1, 4);
+	struct dots_reply r;
+	json_t		*b;
+
+	setup();
+	mitreq_group_commit(1);
+	async_replies = 0;
+	put_held(1);
+	put_held(2);
+	T_ASSERT(fake_by_mid(1) != NULL);	/* enforced first */
+	u.mid = 9;
+	mitreq_delete(&p, &u, &r);		/* unknown mid: 2.02, held */
+	T_ASSERT(r.async);
+	T_EQ(async_replies, 0);
+	T_EQ(committed(), 0);			/* not durable: not answered */
+	mitreq_flush();
+	T_EQ(committed(), 2);
+	T_EQ(async_replies, 3);
+	T_EQ(async_reply.code, 202);
+	mitreq_flush();				/* nothing open: nothing sent */
+	T_EQ(async_replies, 3);
+
+	/* a CON over UDP is answered in its ACK: the group commits now */
+	put_held(3);
+	p.piggyback = 1;
+	u.mid = 4;
+	b = body(host_entry[3]);
+	mitreq_put(&p, &u, b, 0, &r);
+	json_decref(b);
+	T_EQ(r.code, 201);
+	T_ASSERT(!r.async && r.body != NULL);
+	json_decref(r.body);
+	T_EQ(async_replies, 4);			/* mid 3's answer went first */
+	T_EQ(committed(), 4);
+
+	/* a GET shows only what is durable: it commits the group first */
+	put_held(5);
+	T_EQ(committed(), 4);
+	T_STREQ(status_of(0, CUID_A, 5), "attack-mitigation-in-progress");
+	T_EQ(async_replies, 5);
+	T_EQ(async_reply.code, 201);
+	T_EQ(committed(), 5);
+}
+
+/*
+ * A crash between a request and the group's commit loses that request
+ * only, and it was never answered; what was answered is there.
+ */
+static void
+t_group_crash(void)
+{
+	char	 err[256];
+	pid_t	 pid;
+	int	 status;
+
+	setup();
+	mitreq_fini();
+	store_close();
+	if ((pid = fork()) == 0) {
+		if (store_open(dbpath, err, sizeof(err)) != 0 ||
+		    mitreq_load(&tconf, now) != 0)
+			_exit(2);
+		mitreq_group_commit(1);
+		async_replies = 0;
+		put_held(1);
+		mitreq_flush();
+		put_held(2);
+		/* the crash: no commit, no answer for mid 2 */
+		_exit(async_replies == 1 && async_reply.code == 201 ? 0 : 1);
+	}
+	T_ASSERT(pid > 0);
+	T_EQ(waitpid(pid, &status, 0), pid);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	T_EQ(store_open(dbpath, err, sizeof(err)), 0);
+	T_EQ(mitreq_load(&tconf, now), 0);
+	T_EQ(stored(), 1);
+	T_STREQ(status_of(0, CUID_A, 1), "attack-mitigation-in-progress");
+	T_STREQ(status_of(0, CUID_A, 2), "none");
+	T_ASSERT(fake_by_mid(1) != NULL && fake_by_mid(2) == NULL);
+}
+
 int
 main(void)
 {
@@ -1762,6 +1890,8 @@ main(void)
 	T_RUN(t_cuid_released);
 	T_RUN(t_notify_rate);
 	T_RUN(t_durability);
+	T_RUN(t_group_commit);
+	T_RUN(t_group_crash);
 	db_remove();
 	rmdir(dbdir);
 	return t_done();
