@@ -1,6 +1,7 @@
 # bgp/: the announce-only BGP speaker (bgp_backend): flowspec and RTBH.
 BGP_SRCS	:= bgp/speaker.c bgp/conf.c bgp/rib.c bgp/peer.c bgp/damp.c \
-		   bgp/group.c bgp/fsm.c bgp/msg.c bgp/flowspec.c bgp/rtbh.c
+		   bgp/group.c bgp/fsm.c bgp/msg.c bgp/flowspec.c bgp/rtbh.c \
+		   bgp/recv.c bgp/flowspec_decode.c
 BGP_OBJS	:= $(BGP_SRCS:%.c=$(OUT)/%.o)
 
 # Unit tests link only the files under test (plus lib/).
