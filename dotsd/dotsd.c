@@ -352,7 +352,9 @@ main(int argc, char *argv[])
 		fatalx("cannot start the resolver");
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
-	if (signal_init(conf, err, sizeof(err)) != 0)
+	if (conf->signal_off)
+		log_info("signal channel off: enforcing received rules only");
+	else if (signal_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	control_set_conf(conf);
 	if (conf->control[0] != '\0' &&
