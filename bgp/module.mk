@@ -5,10 +5,14 @@ BGP_SRCS	:= bgp/speaker.c bgp/conf.c bgp/rib.c bgp/peer.c bgp/damp.c \
 BGP_OBJS	:= $(BGP_SRCS:%.c=$(OUT)/%.o)
 
 # Unit tests link only the files under test (plus lib/).
-BGP_TESTS	:= bgp_flowspec_test bgp_msg_test bgp_rtbh_test bgp_speaker_test
+BGP_TESTS	:= bgp_flowspec_test bgp_msg_test bgp_rtbh_test bgp_speaker_test \
+		   bgp_flowspec_decode_test
 TESTS		+= $(BGP_TESTS:%=$(OUT)/tests/%)
 $(OUT)/tests/bgp_flowspec_test: $(OUT)/tests/unit/bgp_flowspec_test.o \
 	$(OUT)/bgp/flowspec.o $(LIB_OBJS)
+$(OUT)/tests/bgp_flowspec_decode_test: \
+	$(OUT)/tests/unit/bgp_flowspec_decode_test.o $(OUT)/bgp/flowspec.o \
+	$(OUT)/bgp/flowspec_decode.o $(LIB_OBJS)
 $(OUT)/tests/bgp_msg_test: $(OUT)/tests/unit/bgp_msg_test.o \
 	$(OUT)/bgp/msg.o $(OUT)/bgp/flowspec.o $(LIB_OBJS)
 $(OUT)/tests/bgp_rtbh_test: $(OUT)/tests/unit/bgp_rtbh_test.o \

@@ -118,13 +118,26 @@ bgp_open_build(uint8_t *buf, size_t len, const struct bgp_open *o)
 	}
 	if (o->gr) {
 		/*
-		 * RFC 4724 §3: a receiving speaker only: restart time, no
-		 * AFI/SAFI tuples (we keep no forwarding state ourselves).
+		 * RFC 4724 §3: we are a receiving speaker only: restart
+		 * time, no AFI/SAFI tuples (gr_fams 0; we keep no
+		 * forwarding state ourselves).
 		 */
+		size_t	gl;
+
 		caps[nc++] = 64;
+		gl = nc;
 		caps[nc++] = 2;
 		put16(caps + nc, o->gr_time & 0x0fff);
 		nc += 2;
+		for (f = 0; f < BGP_FAM_MAX; f++) {
+			if (!(o->gr_fams & BGP_FAM_BIT(f)))
+				continue;
+			caps[gl] += 4;	/* a tuple, for test peers */
+			put16(caps + nc, bgp_fams[f].afi);
+			caps[nc + 2] = bgp_fams[f].safi;
+			caps[nc + 3] = o->gr_fwd & BGP_FAM_BIT(f) ? 0x80 : 0;
+			nc += 4;
+		}
 	}
 	if (o->as4) {
 		caps[nc++] = 65;	/* RFC 6793 */
