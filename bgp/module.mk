@@ -25,6 +25,7 @@ $(OUT)/tests/bgp-driver: $(OUT)/tests/bgp/bgp-driver.o $(BGP_OBJS) $(LIB_OBJS)
 all: $(OUT)/tests/bgp-driver
 
 FUZZERS		+= $(OUT)/fuzz/bgp_msg
-$(OUT)/fuzz/bgp_msg: tests/fuzz/bgp_msg_fuzz.c bgp/msg.c bgp/flowspec.c
+$(OUT)/fuzz/bgp_msg: tests/fuzz/bgp_msg_fuzz.c bgp/msg.c bgp/flowspec.c \
+	bgp/flowspec_decode.c
 
 BENCHES		+= tests/bench/bgp-bench.sh
