@@ -25,7 +25,10 @@ enum {
 	BGP_ACT_DROP = 1 << 0,
 	BGP_ACT_RATE_BPS = 1 << 1,
 	BGP_ACT_RATE_PPS = 1 << 2,
+	BGP_ACT_ACCEPT = 1 << 3,	/* import only: RFC 8955 §7 default */
 };
+
+#define BGP_MAX_IMPORT		16	/* import prefixes per neighbor */
 
 enum peer_state {
 	ST_IDLE = 0,
@@ -72,6 +75,15 @@ struct peer_conf {
 	struct in6_addr		nh6;
 	uint8_t			nextra;
 	uint32_t		extra_comms[BGP_MAX_EXTRA_COMMS];
+
+	/* receive side (recv.c): nothing is taken without an import space */
+	uint8_t			nimport;
+	struct mit_prefix	import[BGP_MAX_IMPORT];
+	uint32_t		import_max;	/* rules held from this peer */
+	uint8_t			import_actions;	/* BGP_ACT_* */
+	uint8_t			import_min_len4, import_min_len6;
+	uint8_t			no_validate;	/* RFC 8955 §6 checks off */
+	uint16_t		gr_time;	/* RFC 4724 restart time, 0 off */
 };
 
 struct rt_entry;
@@ -108,6 +120,18 @@ struct peer {
 	uint8_t			eor_pending;	/* families still owed End-of-RIB */
 	uint32_t		nwant;		/* wanted routes it accepts */
 	uint32_t		nsent;		/* routes it holds from us */
+
+	/* receive side */
+	uint32_t		rx_count;	/* received rules held */
+	uint32_t		rx_log_budget;	/* info logs left this second */
+	uint8_t			gr_peer;	/* peer sent the GR capability */
+	uint8_t			gr_fams;	/* families it listed */
+	uint16_t		gr_time_peer;	/* its Restart Time */
+	uint8_t			down_graceful;	/* this close keeps rules */
+	uint8_t			notif_in;	/* closing on its NOTIFICATION */
+	uint8_t			rx_stale;	/* families with stale rules */
+	int64_t			t_gr;		/* ms: stale rules expire */
+	uint64_t		rx_accepted, rx_ignored;
 
 	/* counters */
 	uint64_t		updates_in, nlri_in, withdrawn_in;
@@ -180,6 +204,18 @@ void	rib_peer_up(struct peer *);
 void	rib_peer_down(struct peer *);
 void	rib_peer_refresh(struct peer *, int fam);
 void	rib_peer_output(struct peer *);
+
+/* recv.c: received flowspec (called on the speaker thread) */
+int	recv_init(void);
+void	recv_fini(void);
+void	recv_update(struct peer *, const struct bgp_update_info *);
+void	recv_peer_down(struct peer *, int graceful);
+void	recv_peer_eor(struct peer *, int fam);
+void	recv_peer_reopen(struct peer *, uint8_t fwd_fams);
+void	recv_tick(int64_t now);
+int	recv_fd(void);
+int	recv_drain(struct mit_recv *out, int max);
+void	recv_ignored(uint64_t *counts);
 
 /* For tests/bgp/bgp-driver.c and dotsd's status output. */
 int	bgp_speaker_peers_up(void);

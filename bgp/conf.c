@@ -136,6 +136,113 @@ conf_word(char **cur, int *bad)
 	return w;
 }
 
+/* ADDR/LEN with host bits 0, IPv4 or IPv6. */
+static int
+parse_prefix(const char *s, struct mit_prefix *pfx)
+{
+	char		buf[64], *slash;
+	uint32_t	len;
+	int		max, i;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return -EINVAL;
+	*slash = '\0';
+	memset(pfx, 0, sizeof(*pfx));
+	if (inet_pton(AF_INET, buf, pfx->addr) == 1) {
+		pfx->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, pfx->addr) == 1) {
+		pfx->family = AF_INET6;
+		max = 128;
+	} else
+		return -EINVAL;
+	if (parse_u32(slash + 1, 0, max, &len) < 0)
+		return -EINVAL;
+	pfx->len = len;
+	for (i = 0; i < 16; i++) {
+		int	bits = (int)len - 8 * i;
+		uint8_t	m = bits >= 8 ? 0xff : bits <= 0 ? 0 :
+		    (uint8_t)(0xff << (8 - bits));
+
+		if (pfx->addr[i] & ~m)
+			return -EINVAL;	/* host bits set: a typo? */
+	}
+	return 0;
+}
+
+/* import PREFIX[,PREFIX...]: the destination space a peer may filter. */
+static int
+conf_import(struct peer *p, const char *list)
+{
+	char	buf[1024], *tok, *save;
+
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (p->c.nimport >= BGP_MAX_IMPORT ||
+		    parse_prefix(tok, &p->c.import[p->c.nimport]) < 0)
+			return -EINVAL;
+		p->c.nimport++;
+	}
+	return 0;
+}
+
+/* The receive-side options of a neighbor; 1 if tok is not one of them. */
+static int
+conf_neighbor_rx(struct peer *p, const char *tok, const char *arg)
+{
+	static const char *const act_names[] = {
+		"drop", "rate-bytes", "rate-packets", "accept", "all", NULL };
+	static const unsigned act_bits[] = {
+		BGP_ACT_DROP, BGP_ACT_RATE_BPS, BGP_ACT_RATE_PPS,
+		BGP_ACT_ACCEPT, BGP_ACT_DROP | BGP_ACT_RATE_BPS |
+		BGP_ACT_RATE_PPS | BGP_ACT_ACCEPT };
+	uint32_t	v;
+	unsigned	bits;
+
+	if (strcmp(tok, "import") == 0)
+		return conf_import(p, arg);
+	if (strcmp(tok, "import-max") == 0) {
+		if (parse_u32(arg, 1, 10000000, &p->c.import_max) < 0)
+			return -EINVAL;
+		return 0;
+	}
+	if (strcmp(tok, "import-actions") == 0) {
+		if (parse_list(arg, act_names, act_bits, &bits) < 0)
+			return -EINVAL;
+		p->c.import_actions = bits;
+		return 0;
+	}
+	if (strcmp(tok, "import-min-len4") == 0 ||
+	    strcmp(tok, "import-min-len6") == 0) {
+		if (parse_u32(arg, 0, tok[14] == '4' ? 32 : 128, &v) < 0)
+			return -EINVAL;
+		if (tok[14] == '4')
+			p->c.import_min_len4 = v;
+		else
+			p->c.import_min_len6 = v;
+		return 0;
+	}
+	if (strcmp(tok, "validate") == 0) {
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return -EINVAL;
+		p->c.no_validate = strcmp(arg, "off") == 0;
+		return 0;
+	}
+	if (strcmp(tok, "graceful-restart") == 0) {
+		if (parse_u32(arg, 0, 4095, &v) < 0)
+			return -EINVAL;
+		p->c.gr_time = v;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 conf_neighbor(const char *value, char *err, size_t errlen)
 {
@@ -169,6 +276,10 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 	p->c.fams = BGP_FAM_ALL;
 	p->c.actions = BGP_ACT_DROP | BGP_ACT_RATE_BPS | BGP_ACT_RATE_PPS;
 	p->c.mark = -1;
+	p->c.import_max = 10000;
+	p->c.import_actions = BGP_ACT_DROP | BGP_ACT_RATE_BPS |
+	    BGP_ACT_RATE_PPS | BGP_ACT_ACCEPT;
+	p->c.gr_time = 120;
 	snprintf(p->c.name, sizeof(p->c.name), "%s", addr);
 #define NEXT_ARG() do {							\
 	if ((arg = conf_word(&cur, &bad)) == NULL) {			\
@@ -263,6 +374,12 @@ conf_neighbor(const char *value, char *err, size_t errlen)
 			p->c.mark = v;
 		} else if (strcmp(tok, "sample") == 0) {
 			p->c.sample = 1;
+		} else if (strncmp(tok, "import", 6) == 0 ||
+		    strcmp(tok, "validate") == 0 ||
+		    strcmp(tok, "graceful-restart") == 0) {
+			NEXT_ARG();
+			if (conf_neighbor_rx(p, tok, arg) != 0)
+				BAD();
 		} else {
 			speaker_err(err, errlen, -EINVAL,
 			    "neighbor %s: unknown option '%s'", addr, tok);

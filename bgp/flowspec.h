@@ -107,4 +107,51 @@ void	flowspec_ec_marking(uint8_t ec[8], uint8_t dscp);
  */
 int	flowspec_disjoint(const struct mit_rule *a, const struct mit_rule *b);
 
+/* ------------------------------------------------------------------ */
+/* Receive side (flowspec_decode.c)                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Why a received, well-formed flowspec route is not enforced: the data
+ * plane (struct mit_rule, first match) cannot express it exactly. Rules
+ * are never approximated, so such a route is reported and left out.
+ */
+enum flowspec_rx {
+	FLOWSPEC_RX_OK = 0,
+	FLOWSPEC_RX_NO_DST,	/* no destination prefix component */
+	FLOWSPEC_RX_OFFSET,	/* IPv6 prefix with a non-zero offset */
+	FLOWSPEC_RX_TERMS,	/* more ranges or protocols than a rule holds */
+	FLOWSPEC_RX_BITMASK,	/* bitmask terms no mask/value pair expresses */
+	FLOWSPEC_RX_LABEL,	/* flow label other than one value */
+	FLOWSPEC_RX_NEVER,	/* matches no packet at all */
+	FLOWSPEC_RX_REDIRECT,	/* redirect or traffic-marking action */
+	FLOWSPEC_RX_SAMPLE,	/* traffic-action sample bit */
+	FLOWSPEC_RX_NONTERMINAL, /* traffic-action terminal bit: go on matching */
+	FLOWSPEC_RX_RATE,	/* conflicting or invalid traffic-rate values */
+	FLOWSPEC_RX_MAX
+};
+
+const char *flowspec_rx_strerror(int reason);
+
+/*
+ * Decodes the NLRI at p (length field included; already accepted by
+ * flowspec_validate() for afi) into r, kind MIT_KIND_FLOW, action unset.
+ * The rule matches exactly the packets the NLRI matches (RFC 8955 §4.2.1:
+ * AND binds tighter than OR). Returns FLOWSPEC_RX_OK or an enum
+ * flowspec_rx reason.
+ */
+int	flowspec_decode(int afi, const uint8_t *p, size_t len,
+	    struct mit_rule *r);
+
+/*
+ * Reads the action of a received route from its EXTENDED_COMMUNITIES
+ * value (ecs, n 8-byte communities; NULL/0 for none) into r->action and
+ * r->rate: traffic-rate-bytes/-packets (0 = drop), no rate = accept
+ * (RFC 8955 §7: the default action is to accept). Communities that are
+ * not flowspec actions (route targets, ...) are skipped. Returns
+ * FLOWSPEC_RX_OK or a reason (redirect, marking, sample, non-terminal,
+ * conflicting rates).
+ */
+int	flowspec_actions(const uint8_t *ecs, size_t n, struct mit_rule *r);
+
 #endif

@@ -107,8 +107,11 @@ change_state(struct peer *p, enum peer_state s, enum peer_event ev)
 	else
 		log_peer_debug(p, "%s -> %s (event %d)", state_names[p->state],
 		    state_names[s], ev);
-	if (p->state == ST_ESTABLISHED)
+	if (p->state == ST_ESTABLISHED) {
 		rib_peer_down(p);
+		recv_peer_down(p, p->down_graceful);
+	}
+	p->down_graceful = 0;
 	p->state = s;
 	if (s == ST_ESTABLISHED) {
 		p->established++;
@@ -306,6 +309,9 @@ fsm_send_open(struct peer *p)
 		.fams = p->c.fams,
 		.as4 = 1,
 		.rrefresh = 1,
+		/* RFC 4724: only where we receive, as a receiving speaker */
+		.gr = p->c.gr_time > 0 && p->c.nimport > 0,
+		.gr_time = p->c.gr_time,
 	};
 	uint8_t		m[BGP_MAX_MSG];
 	int		n;
@@ -325,6 +331,12 @@ fsm_close(struct peer *p, uint8_t code, uint8_t subcode)
 	uint8_t	m[32];
 	int	n;
 
+	/*
+	 * RFC 4724 §4.2: a session that ends without a NOTIFICATION (TCP
+	 * failure) keeps the peer's received rules while it restarts.
+	 */
+	p->down_graceful = code == 0 && !p->notif_in && !bgp_sp.stopping;
+	p->notif_in = 0;
 	if (code && p->fd >= 0 && p->state >= ST_OPENSENT) {
 		log_peer_warnx(p, "sending notification: %s (%u/%u)",
 		    bgp_err_name(code, subcode), code, subcode);
@@ -380,6 +392,10 @@ fsm_rcvd_open(struct peer *p, const uint8_t *msg, size_t len)
 	p->rrefresh = o.rrefresh;
 	p->remote_id = o.id;
 	p->ebgp = p->c.remote_as != bgp_sp.local_as;
+	p->gr_peer = o.gr;
+	p->gr_fams = o.gr_fams;
+	p->gr_time_peer = o.gr_time;
+	recv_peer_reopen(p, o.gr ? o.gr_fwd : 0);
 	if (p->fams == 0)
 		log_peer_warnx(p, "no address family in common");
 	fsm_send_keepalive(p);
@@ -404,13 +420,17 @@ fsm_rcvd_update(struct peer *p, const uint8_t *msg, size_t len)
 		return;
 	}
 	if (ui.treat_as_withdraw) {
-		/* RFC 7606: count, and we use nothing from peers anyway */
+		/* RFC 7606: what it carries is withdrawn (recv.c) */
 		p->treat_as_withdraw++;
 		log_peer_debug(p, "UPDATE treated as withdraw: %s",
 		    ui.treat_as_withdraw);
 	}
 	p->nlri_in += ui.announced;
 	p->withdrawn_in += ui.withdrawn;
+	if (ui.eor_fam >= 0)
+		recv_peer_eor(p, ui.eor_fam);
+	else
+		recv_update(p, &ui);
 }
 
 static void
@@ -421,6 +441,7 @@ fsm_rcvd_notification(struct peer *p, const uint8_t *msg, size_t len)
 	if (bgp_notification_parse(msg, len, &code, &subcode) == 0)
 		log_peer_warnx(p, "received notification: %s (%u/%u)",
 		    bgp_err_name(code, subcode), code, subcode);
+	p->notif_in = 1;	/* RFC 4724 §4.2: no restart after it */
 	fsm_close(p, 0, 0);
 }
 

@@ -116,6 +116,29 @@ bgp_open_build(uint8_t *buf, size_t len, const struct bgp_open *o)
 		caps[nc++] = 2;		/* RFC 2918 */
 		caps[nc++] = 0;
 	}
+	if (o->gr) {
+		/*
+		 * RFC 4724 §3: we are a receiving speaker only: restart
+		 * time, no AFI/SAFI tuples (gr_fams 0; we keep no
+		 * forwarding state ourselves).
+		 */
+		size_t	gl;
+
+		caps[nc++] = 64;
+		gl = nc;
+		caps[nc++] = 2;
+		put16(caps + nc, o->gr_time & 0x0fff);
+		nc += 2;
+		for (f = 0; f < BGP_FAM_MAX; f++) {
+			if (!(o->gr_fams & BGP_FAM_BIT(f)))
+				continue;
+			caps[gl] += 4;	/* a tuple, for test peers */
+			put16(caps + nc, bgp_fams[f].afi);
+			caps[nc + 2] = bgp_fams[f].safi;
+			caps[nc + 3] = o->gr_fwd & BGP_FAM_BIT(f) ? 0x80 : 0;
+			nc += 4;
+		}
+	}
 	if (o->as4) {
 		caps[nc++] = 65;	/* RFC 6793 */
 		caps[nc++] = 4;
@@ -422,6 +445,24 @@ bgp_hdr_parse(const uint8_t *p, size_t avail, uint16_t *mlen, uint8_t *type,
 	return 0;
 }
 
+static void
+bgp_gr_parse(const uint8_t *p, size_t clen, struct bgp_open *o)
+{
+	size_t	k;
+	int	f;
+
+	o->gr = 1;
+	o->gr_time = get16(p) & 0x0fff;
+	for (k = 2; k + 4 <= clen; k += 4) {
+		f = bgp_fam_from(get16(p + k), p[k + 2]);
+		if (f < 0)
+			continue;
+		o->gr_fams |= BGP_FAM_BIT(f);
+		if (p[k + 3] & 0x80)
+			o->gr_fwd |= BGP_FAM_BIT(f);
+	}
+}
+
 static int
 bgp_caps_parse(const uint8_t *p, size_t len, struct bgp_open *o,
     struct bgp_err *e)
@@ -452,6 +493,12 @@ bgp_caps_parse(const uint8_t *p, size_t len, struct bgp_open *o,
 			break;
 		case 2:
 			o->rrefresh = 1;
+			break;
+		case 64:	/* RFC 4724 §3 */
+			if (clen < 2 || (clen - 2) % 4)
+				return bgp_fail(e, BGP_ERR_OPEN, 0,
+				    "bad graceful restart capability");
+			bgp_gr_parse(p + off, clen, o);
 			break;
 		case 65:
 			if (clen != 4)
@@ -539,31 +586,54 @@ bgp_prefixes_check(const uint8_t *p, size_t len, int maxbits,
 	return 0;
 }
 
+/* The length of the flowspec NLRI at p (field included), or 0 if cut short. */
+static size_t
+bgp_flow_frame(const uint8_t *p, size_t len)
+{
+	size_t	n;
+
+	if (len < 1)
+		return 0;
+	if (p[0] >= 0xf0) {
+		if (len < 2)
+			return 0;
+		n = 2 + ((size_t)(p[0] & 0x0f) << 8 | p[1]);
+	} else
+		n = 1 + (size_t)p[0];
+	return n <= len ? n : 0;
+}
+
 /*
  * NLRIs of an MP attribute. Returns 0, 1 when a flowspec NLRI is malformed
- * (RFC 8955 §4 / RFC 7606: treat-as-withdraw), -1 on a framing error.
+ * (RFC 8955 §4 / RFC 7606: treat-as-withdraw; *broken set when even its
+ * length field overruns, so the NLRIs after it cannot be found), -1 on a
+ * framing error of unicast prefixes.
  */
 static int
 bgp_mp_nlri_check(int fam, const uint8_t *p, size_t len, uint32_t *count,
-    const char **why)
+    const char **why, uint8_t *broken)
 {
-	size_t	off = 0, used;
-	int	r;
+	size_t	off = 0, used, n;
+	int	r, rv = 0;
 
 	if (fam == BGP_FAM_UNI4 || fam == BGP_FAM_UNI6)
 		return bgp_prefixes_check(p, len, fam == BGP_FAM_UNI4 ? 32 :
 		    128, count);
 	while (off < len) {
-		r = flowspec_validate(bgp_fams[fam].afi, p + off, len - off,
-		    &used);
-		if (r != FLOWSPEC_OK) {
-			*why = flowspec_strerror(r);
+		if ((n = bgp_flow_frame(p + off, len - off)) == 0) {
+			*why = flowspec_strerror(FLOWSPEC_E_TRUNC);
+			*broken = 1;
 			return 1;
 		}
-		off += used;
+		r = flowspec_validate(bgp_fams[fam].afi, p + off, n, &used);
+		if (r != FLOWSPEC_OK && rv == 0) {
+			*why = flowspec_strerror(r);
+			rv = 1;
+		}
+		off += n;
 		(*count)++;
 	}
-	return 0;
+	return rv;
 }
 
 static int
@@ -582,6 +652,73 @@ bgp_aspath_check(const uint8_t *p, size_t len, int asize)
 	return off == len ? 0 : -1;
 }
 
+/*
+ * RFC 7606 §3(c): the Optional and Transitive bits a known attribute must
+ * carry (0 for types we do not check). A conflict makes the attribute
+ * malformed: treat-as-withdraw, or attribute discard where §7 says so.
+ */
+#define ATTR_WK		(BGP_ATTR_F_TRANSITIVE)
+#define ATTR_OPT	(BGP_ATTR_F_OPTIONAL)
+#define ATTR_OPT_T	(BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE)
+static const uint8_t bgp_attr_flags[256] = {
+	[BGP_ATTR_ORIGIN] = ATTR_WK,
+	[BGP_ATTR_AS_PATH] = ATTR_WK,
+	[BGP_ATTR_NEXT_HOP] = ATTR_WK,
+	[BGP_ATTR_MED] = ATTR_OPT,
+	[BGP_ATTR_LOCAL_PREF] = ATTR_WK,
+	[BGP_ATTR_ATOMIC_AGG] = ATTR_WK,
+	[BGP_ATTR_AGGREGATOR] = ATTR_OPT_T,
+	[BGP_ATTR_COMMUNITIES] = ATTR_OPT_T,
+	[BGP_ATTR_ORIGINATOR_ID] = ATTR_OPT,
+	[BGP_ATTR_CLUSTER_LIST] = ATTR_OPT,
+	[BGP_ATTR_MP_REACH] = ATTR_OPT,
+	[BGP_ATTR_MP_UNREACH] = ATTR_OPT,
+	[BGP_ATTR_EXT_COMMUNITIES] = ATTR_OPT_T,
+	[BGP_ATTR_AS4_PATH] = ATTR_OPT_T,
+	[BGP_ATTR_AS4_AGGREGATOR] = ATTR_OPT_T,
+	[BGP_ATTR_LARGE_COMMUNITIES] = ATTR_OPT_T,
+};
+
+/* Returns 1 when the flags of a known attribute conflict with its type. */
+static int
+bgp_attr_flags_bad(uint8_t type, uint8_t flags)
+{
+	uint8_t	want = bgp_attr_flags[type];
+
+	if (want == 0)
+		return 0;
+	return (flags & (BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_TRANSITIVE)) != want;
+}
+
+/*
+ * What the flowspec validation (RFC 8955 §6, RFC 9117) needs from a
+ * well-formed AS_PATH: its left-most AS, whether it is empty apart from
+ * confederation segments, whether it holds a set.
+ */
+static void
+bgp_aspath_info(const uint8_t *p, size_t len, int asize,
+    struct bgp_update_info *ui)
+{
+	size_t	off = 0, k;
+	uint8_t	seg;
+
+	ui->aspath_empty = 1;
+	while (off + 2 <= len) {
+		seg = p[off];
+		if (seg == 1 || seg == 4)	/* AS_SET, AS_CONFED_SET */
+			ui->aspath_set = 1;
+		if (seg == 1 || seg == 2) {
+			if (ui->aspath_empty && seg == 2 &&
+			    off + 2 + (size_t)asize <= len)
+				for (k = 0; k < (size_t)asize; k++)
+					ui->first_as = ui->first_as << 8 |
+					    p[off + 2 + k];
+			ui->aspath_empty = 0;
+		}
+		off += 2 + (size_t)p[off + 1] * asize;
+	}
+}
+
 int
 bgp_update_parse(const uint8_t *msg, size_t len, int as4,
     struct bgp_update_info *ui, struct bgp_err *e)
@@ -594,6 +731,8 @@ bgp_update_parse(const uint8_t *msg, size_t len, int as4,
 
 	memset(ui, 0, sizeof(*ui));
 	ui->eor_fam = -1;
+	ui->reach_fam = ui->unreach_fam = -1;
+	ui->aspath_empty = 1;
 	if (len < 23)
 		return bgp_fail(e, BGP_ERR_HEADER, BGP_ERR_HDR_LEN,
 		    "short UPDATE");
@@ -645,6 +784,14 @@ bgp_update_parse(const uint8_t *msg, size_t len, int as4,
 		seen[type / 32] |= 1u << (type % 32);
 		const uint8_t *v = a + off + h;
 
+		if (bgp_attr_flags_bad(type, flags)) {
+			/* RFC 7606 §7.6, §7.7: discard these two */
+			if (type == BGP_ATTR_ATOMIC_AGG ||
+			    type == BGP_ATTR_AGGREGATOR)
+				continue;
+			/* the rest: treat-as-withdraw, NLRIs still read */
+			ui->treat_as_withdraw = "bad attribute flags";
+		}
 		switch (type) {
 		case BGP_ATTR_ORIGIN:
 			if (l != 1)
@@ -655,6 +802,8 @@ bgp_update_parse(const uint8_t *msg, size_t len, int as4,
 		case BGP_ATTR_AS_PATH:
 			if (bgp_aspath_check(v, l, as4 ? 4 : 2) < 0)
 				ui->treat_as_withdraw = "malformed AS_PATH";
+			else
+				bgp_aspath_info(v, l, as4 ? 4 : 2, ui);
 			break;
 		case BGP_ATTR_AS4_PATH:
 			/* RFC 6793 §6: a bad AS4_PATH is discarded */
@@ -677,10 +826,26 @@ bgp_update_parse(const uint8_t *msg, size_t len, int as4,
 			if (l == 0 || l % 4)
 				ui->treat_as_withdraw = "bad COMMUNITIES";
 			break;
+		case BGP_ATTR_ORIGINATOR_ID:	/* RFC 7606 §7.9 */
+			if (l != 4)
+				ui->treat_as_withdraw = "bad ORIGINATOR_ID";
+			else {
+				ui->has_originator = 1;
+				memcpy(&ui->originator_id, v, 4);
+			}
+			break;
+		case BGP_ATTR_CLUSTER_LIST:	/* RFC 7606 §7.10 */
+			if (l == 0 || l % 4)
+				ui->treat_as_withdraw = "bad CLUSTER_LIST";
+			break;
 		case BGP_ATTR_EXT_COMMUNITIES:
 			if (l == 0 || l % 8)
 				ui->treat_as_withdraw =
 				    "bad EXTENDED COMMUNITIES";
+			else {
+				ui->ecs = v;
+				ui->necs = (uint16_t)(l / 8);
+			}
 			break;
 		case BGP_ATTR_LARGE_COMMUNITIES:
 			if (l == 0 || l % 12)
@@ -709,7 +874,13 @@ bgp_update_parse(const uint8_t *msg, size_t len, int as4,
 				    BGP_ERR_UPD_OPTATTR,
 				    "bad MP_REACH next hop length");
 			r = bgp_mp_nlri_check(fam, v + 5 + nhl, l - 5 - nhl,
-			    &ui->announced, &ui->treat_as_withdraw);
+			    &ui->announced, &ui->treat_as_withdraw,
+			    &ui->nlri_broken);
+			if (fam == BGP_FAM_FLOW4 || fam == BGP_FAM_FLOW6) {
+				ui->reach_fam = (int8_t)fam;
+				ui->reach = v + 5 + nhl;
+				ui->reach_len = (uint16_t)(l - 5 - nhl);
+			}
 			if (r < 0)
 				return bgp_fail(e, BGP_ERR_UPDATE,
 				    BGP_ERR_UPD_OPTATTR,
@@ -729,7 +900,13 @@ bgp_update_parse(const uint8_t *msg, size_t len, int as4,
 				break;
 			}
 			r = bgp_mp_nlri_check(fam, v + 3, l - 3,
-			    &ui->withdrawn, &ui->treat_as_withdraw);
+			    &ui->withdrawn, &ui->treat_as_withdraw,
+			    &ui->nlri_broken);
+			if (fam == BGP_FAM_FLOW4 || fam == BGP_FAM_FLOW6) {
+				ui->unreach_fam = (int8_t)fam;
+				ui->unreach = v + 3;
+				ui->unreach_len = (uint16_t)(l - 3);
+			}
 			if (r < 0)
 				return bgp_fail(e, BGP_ERR_UPDATE,
 				    BGP_ERR_UPD_OPTATTR,

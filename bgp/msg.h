@@ -65,7 +65,8 @@ enum {
 enum {
 	BGP_ATTR_ORIGIN = 1, BGP_ATTR_AS_PATH, BGP_ATTR_NEXT_HOP, BGP_ATTR_MED,
 	BGP_ATTR_LOCAL_PREF, BGP_ATTR_ATOMIC_AGG, BGP_ATTR_AGGREGATOR,
-	BGP_ATTR_COMMUNITIES, BGP_ATTR_MP_REACH = 14, BGP_ATTR_MP_UNREACH,
+	BGP_ATTR_COMMUNITIES, BGP_ATTR_ORIGINATOR_ID, BGP_ATTR_CLUSTER_LIST,
+	BGP_ATTR_MP_REACH = 14, BGP_ATTR_MP_UNREACH,
 	BGP_ATTR_EXT_COMMUNITIES, BGP_ATTR_AS4_PATH, BGP_ATTR_AS4_AGGREGATOR,
 	BGP_ATTR_LARGE_COMMUNITIES = 32,
 };
@@ -92,6 +93,10 @@ struct bgp_open {
 	uint8_t		has_mp;		/* any MP capability seen */
 	uint8_t		as4;		/* RFC 6793 capability */
 	uint8_t		rrefresh;	/* RFC 2918 capability */
+	uint8_t		gr;		/* RFC 4724 capability */
+	uint16_t	gr_time;	/* its Restart Time, seconds */
+	uint8_t		gr_fams;	/* families listed (BGP_FAM_BIT) */
+	uint8_t		gr_fwd;		/* of those, F bit (state kept) */
 };
 
 /* What to attach to announced routes of one family for one peer. */
@@ -130,6 +135,24 @@ struct bgp_update_info {
 	uint32_t	withdrawn;
 	int8_t		eor_fam;	/* End-of-RIB of this enum bgp_fam, or -1 */
 	const char	*treat_as_withdraw;	/* RFC 7606 reason, or NULL */
+
+	/*
+	 * For the receive side: where the flowspec NLRIs and the attributes
+	 * it needs are, pointing into the message. The NLRI lists are
+	 * framed (every length field read) even when treat_as_withdraw is
+	 * set; reach_fam / unreach_fam are -1 when absent or not flowspec.
+	 */
+	int8_t		reach_fam, unreach_fam;
+	uint8_t		nlri_broken;	/* framing of a list cut short */
+	const uint8_t	*reach, *unreach;
+	uint16_t	reach_len, unreach_len;
+	const uint8_t	*ecs;		/* EXTENDED_COMMUNITIES value */
+	uint16_t	necs;		/* 8-byte communities in it */
+	uint8_t		aspath_empty;	/* no AS outside confed segments */
+	uint8_t		aspath_set;	/* an AS_SET or AS_CONFED_SET */
+	uint32_t	first_as;	/* left-most AS of an AS_SEQUENCE, or 0 */
+	uint8_t		has_originator;	/* ORIGINATOR_ID (RFC 4456) */
+	uint32_t	originator_id;	/* network order */
 };
 
 int	bgp_fam_afi(int fam);

@@ -193,6 +193,7 @@ speaker_main(void *arg)
 			last_tick = now;
 			if (bgp_sp.damping)
 				damp_tick(now);
+			recv_tick(now);
 		}
 		for (i = 0; i < bgp_sp.npeers; i++) {
 			struct peer *p = bgp_sp.peers[i];
@@ -230,6 +231,9 @@ bgp_start(char *err, size_t errlen)
 	if (rt_hash == NULL &&
 	    (rt_hash = calloc(RT_HASH_SIZE, sizeof(*rt_hash))) == NULL)
 		return -ENOMEM;
+	if ((r = recv_init()) < 0)
+		return speaker_err(err, errlen, r, "receive side: %s",
+		    strerror(-r));
 	for (i = 0; i < bgp_sp.nlisten; i++)
 		if ((r = listener_open(&bgp_sp.listen[i])) < 0) {
 			while (--i >= 0) {
@@ -284,6 +288,7 @@ bgp_stop(void)
 			}
 	free(rt_hash);
 	rt_hash = NULL;
+	recv_fini();
 	damp_clear();
 	for (k = 0; k < bgp_sp.npeers; k++) {
 		struct peer *p = bgp_sp.peers[k];
@@ -336,7 +341,8 @@ bgp_speaker_peer_info(int i, char *buf, size_t len)
 	snprintf(buf, len, "neighbor %s state %s sent %u pending %zu "
 	    "updates-in %llu nlri-in %llu withdrawn-in %llu "
 	    "treat-as-withdraw %llu updates-out %llu refreshes-in %llu "
-	    "established %llu", p->c.name, fsm_state_name(p->state),
+	    "established %llu rx-held %u rx-accepted %llu rx-ignored %llu",
+	    p->c.name, fsm_state_name(p->state),
 	    p->nsent, p->ndirty - p->dpos,
 	    (unsigned long long)p->updates_in,
 	    (unsigned long long)p->nlri_in,
@@ -344,7 +350,9 @@ bgp_speaker_peer_info(int i, char *buf, size_t len)
 	    (unsigned long long)p->treat_as_withdraw,
 	    (unsigned long long)p->updates_out,
 	    (unsigned long long)p->refreshes_in,
-	    (unsigned long long)p->established);
+	    (unsigned long long)p->established, p->rx_count,
+	    (unsigned long long)p->rx_accepted,
+	    (unsigned long long)p->rx_ignored);
 	pthread_mutex_unlock(&bgp_sp.mtx);
 	return 0;
 }
@@ -358,4 +366,7 @@ const struct mit_backend bgp_backend = {
 	.withdraw = group_withdraw,
 	.stats = group_stats,
 	.list = group_list,
+	.recv_fd = recv_fd,
+	.recv_drain = recv_drain,
+	.recv_ignored = recv_ignored,
 };

@@ -30,6 +30,10 @@ static const char *const mit_cols[] = {
 	"client", "cuid", "mid", "status", "remaining", "targets", "enforced",
 	"conflict", NULL
 };
+static const char *const recv_cols[] = {
+	"key", "from", "peers", "match", "action", "pkts-dropped",
+	"bytes-dropped", "pkts-passed", "bytes-passed", NULL
+};
 static const char *const sess_cols[] = {
 	"client", "peer", "transport", "since", "last-rx", "missed-hb", "lost",
 	NULL
@@ -44,7 +48,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dotsctl [-j] [-s socket] command\n"
 	    "commands:\n"
-	    "  show mitigations | sessions | clients | counters\n"
+	    "  show mitigations | sessions | clients | counters | received\n"
 	    "  reconcile\n"
 	    "  withdraw CLIENT MID\n"
 	    "  log verbose N\n");
@@ -62,7 +66,8 @@ build_request(int argc, char **argv)
 	    (strcmp(argv[1], "mitigations") == 0 ||
 	    strcmp(argv[1], "sessions") == 0 ||
 	    strcmp(argv[1], "clients") == 0 ||
-	    strcmp(argv[1], "counters") == 0)) {
+	    strcmp(argv[1], "counters") == 0 ||
+	    strcmp(argv[1], "received") == 0)) {
 		snprintf(cmd, sizeof(cmd), "show %s", argv[1]);
 		return json_pack("{s:s}", "command", cmd);
 	}
@@ -277,6 +282,12 @@ print_human(const char *cmd, json_t *result)
 		print_table(result, client_cols, "clients");
 	else if (strcmp(cmd, "show counters") == 0)
 		print_object(result);
+	else if (strcmp(cmd, "show received") == 0) {
+		print_table(json_object_get(result, "rules"), recv_cols,
+		    "received rules");
+		printf("not enforced:\n");
+		print_object(json_object_get(result, "ignored"));
+	}
 	else if (strcmp(cmd, "reconcile") == 0) {
 		n = (int)json_integer_value(json_object_get(result,
 		    "differences"));

@@ -57,6 +57,7 @@ static const struct keyword keywords[] = {
 	{ "psk",			KW_PSK,			CTX_TOP },
 	{ "resolver",			KW_RESOLVER,		CTX_TOP },
 	{ "session",			KW_SESSION,		CTX_TOP },
+	{ "signal",			KW_SIGNAL,		CTX_TOP },
 	{ "xdp",			KW_XDP,			CTX_TOP },
 	{ "yang-dir",			KW_YANG_DIR,		CTX_TOP },
 };
@@ -310,13 +311,16 @@ conf_parse(const char *path, struct dotsd_conf **out, char *err, size_t errlen)
 		r = conf_check_listeners(&p);
 	if (r == 0)
 		r = conf_check_clients(&p);
-	if (r == 0)
+	if (r == 0 && c->signal_off && c->nlisten > 0)
+		r = conf_perr(&p, p.first_listen_line, "\"listen\" with "
+		    "\"signal off\"");
+	if (r == 0 && !c->signal_off)
 		r = conf_check_credentials(&p);
 	if (r != 0) {
 		conf_free(c);
 		return r;
 	}
-	if (c->nlisten == 0)
+	if (c->nlisten == 0 && !c->signal_off)
 		default_listeners(c);
 	*out = c;
 	return 0;

@@ -102,6 +102,7 @@ struct dotsd_conf {
 	struct kv_conf	*kv;
 	int		nkv;
 	char		resolver[256];	/* c-ares servers csv, "" = resolv.conf */
+	uint8_t		signal_off;	/* `signal off`: no DOTS signal channel */
 };
 
 /* conf.c: parse path; on error returns -EINVAL and err = "file:line: why". */

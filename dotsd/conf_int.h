@@ -51,6 +51,7 @@ enum kw {
 	KW_PSK,
 	KW_RESOLVER,
 	KW_SESSION,
+	KW_SIGNAL,
 	KW_XDP,
 	KW_YANG_DIR,
 };

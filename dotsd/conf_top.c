@@ -240,6 +240,15 @@ conf_top_stmt(struct parser *p, const struct stmt *st, int kw)
 		return r;
 	case KW_INCLUDE:
 		return st_include(p, st);
+	case KW_SIGNAL:
+		/* an edge box that only enforces received flowspec */
+		if (conf_value_need(p, st, 2, "signal on|off") != 0)
+			return -EINVAL;
+		if (strcmp(st->tok[1].s, "on") != 0 &&
+		    strcmp(st->tok[1].s, "off") != 0)
+			return conf_perr(p, st->line, "signal on|off");
+		c->signal_off = strcmp(st->tok[1].s, "off") == 0;
+		return 0;
 	default:
 		return conf_perr(p, st->line, "\"%s\" needs a block: %s ... { }",
 		    st->tok[0].s, st->tok[0].s);

@@ -370,6 +370,9 @@ dispatch(const json_t *req)
 		return reply_ok(clients_json());
 	if (strcmp(cmd, "show counters") == 0)
 		return reply_ok(counters_json());
+	if (strcmp(cmd, "show received") == 0)
+		return reply_ok(json_pack("{s:o, s:o}", "rules",
+		    received_json(), "ignored", received_ignored_json()));
 	if (strcmp(cmd, "reconcile") == 0)
 		return cmd_reconcile();
 	if (strcmp(cmd, "withdraw") == 0)

@@ -7,6 +7,7 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "dotsd/conf.h"
@@ -24,6 +25,12 @@ int	metrics_pollfds(struct pollfd *pfd, int max);
 void	metrics_process(const struct pollfd *pfd, int n);
 /* Addition: the exposition text metrics serves; malloc'ed, NULL on OOM. */
 char	*metrics_render(size_t *len);
+
+/* received.c: received flowspec rules for dotsctl and Prometheus */
+struct json_t;
+struct json_t *received_json(void);
+struct json_t *received_ignored_json(void);
+void	received_metrics(FILE *f);
 
 /* Counters the signal channel bumps; exported by metrics and dotsctl. */
 struct dotsd_counters {

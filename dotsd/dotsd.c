@@ -253,6 +253,7 @@ loop(void)
 	struct timespec ts;
 	time_t last_tick = 0, now, started = time(NULL);
 	int n, nsig, nres, nctl, nmet, timeout, off, repaired = 0;
+	int rfd, more = 0;
 
 	while (!quit) {
 		repair_after_start(time(NULL), started, &repaired);
@@ -261,11 +262,16 @@ loop(void)
 			do_reload();
 		}
 		n = gather(pfd, &nsig, &nres, &nctl, &nmet);
+		/* received rules (BGP flowspec) wake the loop at once */
+		if ((rfd = engine_recv_fd()) >= 0 && n < MAX_PFD)
+			pfd[n++] = (struct pollfd){ .fd = rfd, .events = POLLIN };
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		/* Wake at the next whole second for the tick. */
 		timeout = 1000 - (int)(ts.tv_nsec / 1000000);
 		timeout = min_timeout(timeout, signal_timeout_ms());
 		timeout = min_timeout(timeout, resolve_timeout_ms());
+		if (more)
+			timeout = 0;
 		if (poll(pfd, (nfds_t)n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -281,6 +287,7 @@ loop(void)
 		control_process(pfd + off, nctl);
 		off += nctl;
 		metrics_process(pfd + off, nmet);
+		more = engine_recv_process();
 
 		now = time(NULL);
 		if (now != last_tick) {
@@ -405,7 +412,9 @@ main(int argc, char *argv[])
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
 	mitreq_group_commit(1);		/* flushed once per wake-up */
-	if (signal_init(conf, err, sizeof(err)) != 0)
+	if (conf->signal_off)
+		log_info("signal channel off: enforcing received rules only");
+	else if (signal_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	control_set_conf(conf);
 	if (conf->control[0] != '\0' &&

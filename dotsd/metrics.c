@@ -378,6 +378,7 @@ metrics_render(size_t *len)
 	counters(f);
 	sessions(f);
 	mitigations(f);
+	received_metrics(f);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

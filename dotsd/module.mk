@@ -7,7 +7,8 @@ DOTSD_PARSE_SRCS := dotsd/conf.c dotsd/conf_lex.c dotsd/conf_value.c \
 		   dotsd/conf_top.c dotsd/conf_block.c dotsd/conf_check.c
 DOTSD_PARSE_OBJS := $(DOTSD_PARSE_SRCS:%.c=$(OUT)/%.o)
 DOTSD_CONF_SRCS	:= $(DOTSD_PARSE_SRCS) dotsd/printconf.c dotsd/authz.c \
-		   dotsd/prefix.c dotsd/resolve.c dotsd/control.c dotsd/metrics.c
+		   dotsd/prefix.c dotsd/resolve.c dotsd/control.c dotsd/metrics.c \
+		   dotsd/received.c
 DOTSD_CONF_OBJS	:= $(DOTSD_CONF_SRCS:%.c=$(OUT)/%.o)
 
 TESTS		+= $(OUT)/tests/dotsd_conf_test $(OUT)/tests/dotsd_authz_test
@@ -24,7 +25,7 @@ $(OUT)/tests/dotsd_resolve_test: $(OUT)/tests/unit/dotsd_resolve_test.o \
 TESTS		+= $(OUT)/tests/dotsd_control_test
 $(OUT)/tests/dotsd_control_test: $(OUT)/tests/unit/dotsd_control_test.o \
 		$(OUT)/dotsd/control.o $(OUT)/dotsd/metrics.o \
-		$(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS) \
+		$(OUT)/dotsd/received.o $(DOTSD_PARSE_OBJS) $(OUT)/dotsd/authz.o $(OUT)/dotsd/prefix.o $(LIB_OBJS) \
 		| $(OUT)/bin/dotsctl
 # Golden configurations (tests/vectors/conf): checked in make check,
 # rewritten by make update-golden (tests/update-golden.sh).

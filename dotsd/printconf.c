@@ -139,6 +139,8 @@ conf_print(FILE *f, const struct dotsd_conf *c)
 	int	 i;
 
 	fputs("# dotsd.conf, normalized by dotsd -nv\n", f);
+	if (c->signal_off)
+		fputs("signal off\n", f);
 	for (i = 0; i < c->nlisten; i++) {
 		l = &c->listen[i];
 		fprintf(f, "listen on %s port %u %s\n", l->addr, l->port,

@@ -87,7 +87,7 @@ engine_time(void)
 	return engine_now ? engine_now : time(NULL);
 }
 
-static const struct mit_backend *
+const struct mit_backend *
 engine_slot_backend(int slot)
 {
 	int	i;
@@ -141,7 +141,7 @@ engine_insert(struct entry *e)
 	table_count++;
 }
 
-static int
+int
 engine_mnum_alloc(uint32_t *out)
 {
 	if (mnum_nfree > 0) {
@@ -154,7 +154,7 @@ engine_mnum_alloc(uint32_t *out)
 	return 0;
 }
 
-static void
+void
 engine_mnum_release(uint32_t n)
 {
 	uint32_t	*nf;
@@ -392,6 +392,13 @@ engine_configure(const char *key, const char *value, char *err,
 	return -ENOENT;
 }
 
+/* The i-th registered backend, or NULL past the last. */
+const struct mit_backend *
+engine_backend_at(int i)
+{
+	return i >= 0 && i < nbackends ? backends[i] : NULL;
+}
+
 /* Registers be (before engine_start); -EEXIST for a second of a name. */
 int
 engine_add_backend(const struct mit_backend *be)
@@ -466,6 +473,7 @@ engine_stop(void)
 	free(mnum_free);
 	mnum_free = NULL;
 	mnum_nfree = mnum_capfree = 0;
+	recv_reset();
 	mnum_next = 0;
 	nbackends = 0;
 	engine_now = 0;
@@ -795,6 +803,8 @@ engine_reapply(const struct mit_backend *be, uint64_t group)
 	char		  err[128];
 	int		  slot = GROUP_SLOT(group), r;
 
+	if (slot == SLOT_RECV)
+		return recv_reapply(be, group);
 	if ((ep = engine_find(GROUP_ID(group))) == NULL)
 		return -ENOENT;
 	r = compile_ruleset(&(*ep)->m, slot, group,
@@ -832,6 +842,8 @@ engine_reconcile_backend(const struct mit_backend *be, char *report,
 				    engine_slot_backend(s) == be)
 					glist_add(GROUP_OF(e->m.id, s), &want);
 		}
+	if (be == engine_slot_backend(SLOT_LOCAL))
+		recv_groups(glist_add, &want);
 	if (have.oom || want.oom) {
 		report_add(report, len, ndiff, " %s: out of memory", be->name);
 		goto out;

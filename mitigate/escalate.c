@@ -63,6 +63,8 @@ static const char *const state_names[] = {
 const char *
 escalate_level_name(int level)
 {
+	if (level == MIT_LEVEL_RTBH + 1)
+		return "received";	/* group slot of received rules */
 	if (level < 0 || level > MIT_LEVEL_RTBH)
 		return "?";
 	return level_names[level];

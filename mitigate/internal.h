@@ -21,7 +21,9 @@ enum slot {
 	SLOT_LOCAL = MIT_LEVEL_LOCAL,		/* flow rules, local backend */
 	SLOT_FLOWSPEC = MIT_LEVEL_FLOWSPEC,	/* flow rules, upstream */
 	SLOT_RTBH = MIT_LEVEL_RTBH,		/* host routes, upstream */
-	SLOT_MAX
+	SLOT_MAX,
+	/* not a level: received rules (recv.c), local backend only */
+	SLOT_RECV = SLOT_MAX,
 };
 
 /*
@@ -40,6 +42,17 @@ enum slot {
  */
 #define RULE_MNUM_MAX		((UINT32_C(1) << 24) - 1)
 #define RULE_BASE(mnum, slot)	((uint32_t)(mnum) << 8 | (uint32_t)(slot) << 6)
+
+/* engine.c */
+const struct mit_backend *engine_slot_backend(int);
+const struct mit_backend *engine_backend_at(int);
+int		 engine_mnum_alloc(uint32_t *);
+void		 engine_mnum_release(uint32_t);
+
+/* recv.c */
+void		 recv_groups(void (*)(uint64_t, void *), void *);
+int		 recv_reapply(const struct mit_backend *, uint64_t);
+void		 recv_reset(void);
 
 /* policy.c */
 struct policy_config {

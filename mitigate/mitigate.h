@@ -141,6 +141,41 @@ struct mit_stats {
 };
 
 /*
+ * Received rules: flow rules a backend learns from outside (BGP flowspec
+ * from peers, route reflectors, controllers) for the engine to enforce on
+ * the local backend only. They are their own source, not mitigations: no
+ * client, no escalation, never announced upstream. The key is the
+ * source's stable name for one rule (< 2^62); the same key is applied
+ * again when its action changes and withdrawn once no peer sends it.
+ */
+enum mit_recv_op {
+	MIT_RECV_APPLY = 0,
+	MIT_RECV_WITHDRAW,
+};
+
+struct mit_recv {
+	uint64_t	key;
+	uint8_t		op;		/* enum mit_recv_op */
+	uint8_t		npeers;		/* peers sending it */
+	char		from[64];	/* the first of them */
+	struct mit_rule	rule;		/* APPLY: match and action; id unset */
+};
+
+/* Why a received rule is not enforced (counted per reason). */
+enum mit_recv_reason {
+	MIT_RX_MALFORMED = 0,	/* RFC 7606 treat-as-withdraw */
+	MIT_RX_IMPORT,		/* destination outside the import space */
+	MIT_RX_PREFIX_LEN,	/* destination shorter than allowed */
+	MIT_RX_MAX_RULES,	/* peer's import ceiling, or the engine's */
+	MIT_RX_ACTION,		/* action not allowed for this peer */
+	MIT_RX_VALIDATION,	/* RFC 8955 §6 / RFC 9117 validation failed */
+	MIT_RX_INEXACT,		/* the data plane cannot express the match */
+	MIT_RX_UNSUPPORTED,	/* redirect, marking, sample, non-terminal */
+	MIT_RX_BACKEND,		/* the local backend refused it */
+	MIT_RX_REASON_MAX
+};
+
+/*
  * A backend. One instance per process (backends keep static state); it may
  * run threads of its own, started in start() and joined in stop(). apply,
  * withdraw, stats and list are called from the engine's thread only and
@@ -181,6 +216,17 @@ struct mit_backend {
 	 * Static storage; callable before start.
 	 */
 	const char	*(*limits)(void);
+
+	/*
+	 * Optional, for a backend that receives rules (bgp). recv_fd: a
+	 * descriptor readable when changes wait, or -1. recv_drain: moves at
+	 * most max waiting changes into out, returns how many. recv_ignored:
+	 * adds the backend's counts of rules left out to counts[] (indexed by
+	 * enum mit_recv_reason).
+	 */
+	int	(*recv_fd)(void);
+	int	(*recv_drain)(struct mit_recv *out, int max);
+	void	(*recv_ignored)(uint64_t *counts);
 };
 
 extern const struct mit_backend xdp_backend, bgp_backend, null_backend;
@@ -304,5 +350,27 @@ int	engine_pin(uint64_t id, int level, char *err, size_t errlen);
  * engine_reconcile() does.
  */
 int	engine_repair(char *report, size_t len);
+
+/*
+ * Received rules (mitigate/recv.c). engine_recv_fd: what dotsd polls, or
+ * -1; engine_recv_process: applies what the backends received to the
+ * local backend (at most a batch per call; returns 1 when more waits).
+ */
+struct mit_recv_info {
+	uint64_t	key;
+	uint8_t		npeers;
+	char		from[64];
+	struct mit_rule	rule;
+	struct mit_stats st;
+};
+int	engine_recv_fd(void);
+int	engine_recv_process(void);
+/* Calls fn for every received rule in force, with its counters. */
+void	engine_recv_list(void (*fn)(const struct mit_recv_info *, void *),
+	    void *arg);
+size_t	engine_recv_count(void);
+/* Rules left out so far, per enum mit_recv_reason (counts[] zeroed). */
+void	engine_recv_ignored(uint64_t counts[MIT_RX_REASON_MAX]);
+const char *engine_recv_reason_name(int reason);
 
 #endif

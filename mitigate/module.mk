@@ -2,7 +2,8 @@
 # MITIGATE_OBJS is what dotsd links; null.o is in it so `backend null`
 # can stand in for xdp/bgp without root.
 MITIGATE_SRCS	:= mitigate/engine.c mitigate/compile.c mitigate/policy.c \
-		   mitigate/counters.c mitigate/escalate.c mitigate/null.c
+		   mitigate/counters.c mitigate/escalate.c mitigate/null.c \
+		   mitigate/recv.c
 MITIGATE_OBJS	:= $(MITIGATE_SRCS:%.c=$(OUT)/%.o)
 
 MITIGATE_TESTS	:= mitigate_compile_test mitigate_engine_test \

@@ -3,6 +3,8 @@
  * a byte stream cut into messages by bgp_hdr_parse(), each given to its
  * parser (OPEN, UPDATE with 2- and 4-octet AS_PATH, NOTIFICATION,
  * ROUTE-REFRESH), and the same bytes as flowspec NLRIs of both AFIs.
+ * What validates goes on to the receive side's decoder (flowspec_decode,
+ * flowspec_actions), as recv.c does with each NLRI of an UPDATE.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,23 @@
 #include "bgp/msg.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The receive path of one NLRI list: frame, validate, decode. */
+static void
+rx_list(int afi, const uint8_t *l, size_t len, const struct bgp_update_info *ui)
+{
+	struct mit_rule	r;
+	size_t		off = 0, used;
+
+	while (off < len) {
+		if (flowspec_validate(afi, l + off, len - off, &used) !=
+		    FLOWSPEC_OK)
+			break;
+		if (flowspec_decode(afi, l + off, used, &r) == FLOWSPEC_RX_OK)
+			(void)flowspec_actions(ui->ecs, ui->necs, &r);
+		off += used;
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,7 +55,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)bgp_open_parse(m, mlen, &o, &e);
 			break;
 		case BGP_UPDATE:
-			(void)bgp_update_parse(m, mlen, 1, &ui, &e);
+			if (bgp_update_parse(m, mlen, 1, &ui, &e) == 0 &&
+			    ui.reach_fam >= 0)
+				rx_list(bgp_fam_afi(ui.reach_fam), ui.reach,
+				    ui.reach_len, &ui);
 			(void)bgp_update_parse(m, mlen, 0, &ui, &e);
 			break;
 		case BGP_NOTIFICATION:
@@ -51,8 +73,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if ((m = malloc(size ? size : 1)) != NULL) {
 		memcpy(m, data, size);
-		(void)flowspec_validate(1, m, size, &used);
-		(void)flowspec_validate(2, m, size, &used);
+		struct mit_rule	r;
+
+		if (flowspec_validate(1, m, size, &used) == FLOWSPEC_OK)
+			(void)flowspec_decode(1, m, used, &r);
+		if (flowspec_validate(2, m, size, &used) == FLOWSPEC_OK)
+			(void)flowspec_decode(2, m, used, &r);
+		if (size % 8 == 0)
+			(void)flowspec_actions(m, size / 8, &r);
 		free(m);
 	}
 	return 0;

@@ -20,6 +20,8 @@
 #include "tests/t.h"
 
 static int	lfd = -1, pfd = -1;
+static uint32_t	peer_as = 65001;	/* the scripted peer's AS */
+static uint8_t	peer_gr;		/* it sends a GR capability */
 static int	rcvbuf;		/* SO_RCVBUF of the next listener, 0 = default */
 static uint16_t	lport;
 static uint8_t	m[BGP_MAX_MSG];
@@ -102,8 +104,10 @@ peer_send(const uint8_t *b, size_t len)
 static void
 peer_establish(uint16_t hold, uint8_t eors)
 {
-	struct bgp_open		o = { .as = 65001, .hold = hold,
-	    .fams = BGP_FAM_ALL, .as4 = 1, .rrefresh = 1 }, got;
+	struct bgp_open		o = { .as = peer_as, .hold = hold,
+	    .fams = BGP_FAM_ALL, .as4 = 1, .rrefresh = 1, .gr = peer_gr,
+	    .gr_time = 2, .gr_fams = peer_gr ? BGP_FAM_BIT(BGP_FAM_FLOW4) : 0,
+	    .gr_fwd = peer_gr ? BGP_FAM_BIT(BGP_FAM_FLOW4) : 0 }, got;
 	struct bgp_update_info	ui;
 	struct bgp_err		e;
 	uint8_t			seen = 0;
@@ -164,8 +168,8 @@ start(const char *neighbor_opts)
 	conf("local-as", "65000");
 	conf("connect-retry", "1");
 	conf("min-prefix-len4", "16");
-	snprintf(nb, sizeof(nb), "127.0.0.1 remote-as 65001 port %u "
-	    "rtbh-next-hop 198.18.255.1 %s", lport, neighbor_opts);
+	snprintf(nb, sizeof(nb), "127.0.0.1 remote-as %u port %u "
+	    "rtbh-next-hop 198.18.255.1 %s", peer_as, lport, neighbor_opts);
 	conf("neighbor", nb);
 	if (bgp_backend.start(err, sizeof(err)) < 0)
 		T_FAIL("start: %s", err);
@@ -743,6 +747,355 @@ t_list(void)
 	bgp_backend.stop();
 }
 
+/* ------------------------------------------------------------------ */
+/* Receive side                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Flowspec NLRI for dst/len (IPv4) with an optional protocol. */
+static size_t
+nlri4(uint8_t *b, const char *dst, int len, int proto)
+{
+	size_t	n = 2, k;
+
+	b[1] = 1;
+	b[n++] = len;
+	inet_pton(AF_INET, dst, b + n);
+	n += (len + 7) / 8;
+	if (proto >= 0) {
+		b[n++] = 3;
+		b[n++] = 0x81;
+		b[n++] = proto;
+	}
+	b[0] = n - 1;
+	for (k = n; k < 8; k++)
+		b[k] = 0;
+	return n;
+}
+
+/* Sends one UPDATE announcing (or withdrawing) nlri with one action EC. */
+static void
+peer_flow(const uint8_t *nlri, size_t nlen, int withdraw, uint8_t sub,
+    float rate)
+{
+	static struct bgp_update u;
+	struct bgp_attrs	 a = { .ebgp = peer_as != 65000, .as4 = 1,
+	    .local_as = peer_as, .local_pref = 100 };
+	uint32_t		 bits;
+	int			 n;
+
+	if (sub) {
+		a.necs = 1;
+		memcpy(&bits, &rate, 4);
+		a.ecs[0][0] = 0x80;
+		a.ecs[0][1] = sub;
+		a.ecs[0][4] = bits >> 24;
+		a.ecs[0][5] = bits >> 16;
+		a.ecs[0][6] = bits >> 8;
+		a.ecs[0][7] = bits;
+	}
+	T_EQ(bgp_update_init(&u, BGP_FAM_FLOW4, withdraw, &a), 0);
+	T_EQ(bgp_update_add(&u, nlri, nlen), 0);
+	n = bgp_update_finish(&u, m, sizeof(m));
+	T_ASSERT(n > 0);
+	peer_send(m, n);
+}
+
+static struct mit_recv	got[256];
+
+/* Drains received changes until n arrived or wait_ms passed. */
+static int
+drain(int n, int wait_ms)
+{
+	int64_t		end = ms() + wait_ms;
+	int		k = 0, r;
+	struct pollfd	p = { bgp_backend.recv_fd(), POLLIN, 0 };
+
+	while (k < n && ms() < end) {
+		(void)poll(&p, 1, 50);
+		r = bgp_backend.recv_drain(got + k, 256 - k);
+		k += r;
+	}
+	return k;
+}
+
+static uint64_t
+ignored(int reason)
+{
+	uint64_t	c[MIT_RX_REASON_MAX] = { 0 };
+
+	bgp_backend.recv_ignored(c);
+	return c[reason];
+}
+
+/* Import space, actions, replace, withdraw, ceiling, validation. */
+static void
+t_receive_policy(void)
+{
+	uint8_t		b[64];
+	size_t		n;
+	uint64_t	key;
+	int		i;
+
+	start("import 198.18.0.0/16 import-max 3 import-actions "
+	    "drop,rate-bytes,accept validate off");
+	peer_establish(90, BGP_FAM_ALL);
+	n = nlri4(b, "198.18.7.0", 24, 6);
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].op, MIT_RECV_APPLY);
+	T_EQ(got[0].rule.action, MIT_ACT_DROP);
+	T_EQ(got[0].rule.dst.len, 24);
+	T_EQ(got[0].rule.proto[0], 6);
+	T_STREQ(got[0].from, "127.0.0.1");
+	key = got[0].key;
+	/* outside the import space, or an action not allowed: left out */
+	n = nlri4(b, "10.0.0.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	n = nlri4(b, "198.18.8.0", 24, -1);
+	peer_flow(b, n, 0, 0x0c, 100);
+	T_EQ(drain(1, 500), 0);
+	T_EQ(ignored(MIT_RX_IMPORT), 1);
+	T_EQ(ignored(MIT_RX_ACTION), 1);
+	/* the same NLRI with a rate replaces the drop under the same key */
+	n = nlri4(b, "198.18.7.0", 24, 6);
+	peer_flow(b, n, 0, 0x06, 1000);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].key, key);
+	T_EQ(got[0].rule.action, MIT_ACT_RATE_BPS);
+	T_EQ(got[0].rule.rate, 1000);
+	/* ...and it goes with a withdraw */
+	peer_flow(b, n, 1, 0, 0);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].key, key);
+	T_EQ(got[0].op, MIT_RECV_WITHDRAW);
+	/* import-max 3: the fourth rule is left out */
+	for (i = 0; i < 4; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "198.18.%d.0", 20 + i);
+		n = nlri4(b, a, 24, -1);
+		peer_flow(b, n, 0, 0x06, 0);
+	}
+	T_EQ(drain(4, 1000), 3);
+	T_EQ(ignored(MIT_RX_MAX_RULES), 1);
+	/* the peer goes (no GR capability): its rules go at once */
+	close(pfd);
+	T_EQ(drain(3, 2000), 3);
+	for (i = 0; i < 3; i++)
+		T_EQ(got[i].op, MIT_RECV_WITHDRAW);
+	bgp_backend.stop();
+}
+
+/* RFC 8955 §6: eBGP routes need a unicast match; iBGP ones pass (9117). */
+static void
+t_receive_validation(void)
+{
+	uint8_t	b[64];
+	size_t	n;
+
+	start("import 198.18.0.0/16");
+	peer_establish(90, BGP_FAM_ALL);
+	n = nlri4(b, "198.18.7.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(1, 500), 0);
+	T_EQ(ignored(MIT_RX_VALIDATION), 1);
+	bgp_backend.stop();
+	close(pfd);
+	close(lfd);
+
+	peer_as = 65000;	/* iBGP: empty AS_PATH */
+	start("import 198.18.0.0/16");
+	peer_establish(90, BGP_FAM_ALL);
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].op, MIT_RECV_APPLY);
+	bgp_backend.stop();
+}
+
+/*
+ * RFC 7606: a malformed flowspec NLRI or bad attribute flags withdraw
+ * what the UPDATE carries; the session stays up.
+ */
+static void
+t_receive_malformed(void)
+{
+	static const uint8_t bad_and[] = { 0x06, 0x01, 0x08, 0xc6, 0x03,
+	    0xc1, 0x06 };
+	uint8_t	b[64], msg[256];
+	size_t	n, k, end, alen;
+	int	len;
+
+	start("import 198.18.0.0/16 validate off");
+	peer_establish(90, BGP_FAM_ALL);
+	n = nlri4(b, "198.18.7.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(1, 2000), 1);
+	/* the same NLRI next to a malformed one: both withdrawn */
+	peer_flow(b, n, 0, 0x06, 0);
+	len = m[16] << 8 | m[17];
+	memcpy(msg, m, len);
+	/* append bad_and to the NLRIs of MP_REACH (14, extended length) */
+	for (k = 23; k + 3 < (size_t)len; k++)
+		if (msg[k] == 0x90 && msg[k + 1] == BGP_ATTR_MP_REACH)
+			break;
+	T_ASSERT(k + 3 < (size_t)len);
+	end = k + 4 + (msg[k + 2] << 8 | msg[k + 3]);
+	memmove(msg + end + sizeof(bad_and), msg + end, len - end);
+	memcpy(msg + end, bad_and, sizeof(bad_and));
+	msg[k + 3] += sizeof(bad_and);
+	len += sizeof(bad_and);
+	msg[16] = len >> 8;
+	msg[17] = len;
+	alen = (msg[21] << 8 | msg[22]) + sizeof(bad_and);
+	msg[21] = alen >> 8;
+	msg[22] = alen;
+	peer_send(msg, len);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].op, MIT_RECV_WITHDRAW);
+	T_EQ(ignored(MIT_RX_MALFORMED), 2);	/* each NLRI of the UPDATE */
+	/* EXTENDED_COMMUNITIES flagged well-known: RFC 7606 §3(c) */
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].op, MIT_RECV_APPLY);
+	peer_flow(b, n, 0, 0x06, 0);
+	len = m[16] << 8 | m[17];
+	for (k = 23; k + 1 < (size_t)len; k++)
+		if ((m[k] & 0xc0) == 0xc0 && m[k + 1] ==
+		    BGP_ATTR_EXT_COMMUNITIES)
+			break;
+	T_ASSERT(k + 1 < (size_t)len);
+	m[k] &= ~BGP_ATTR_F_OPTIONAL;
+	peer_send(m, len);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].op, MIT_RECV_WITHDRAW);
+	T_EQ(ignored(MIT_RX_MALFORMED), 3);
+	/* still Established: a new rule is taken */
+	n = nlri4(b, "198.18.9.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(1, 2000), 1);
+	T_EQ(got[0].op, MIT_RECV_APPLY);
+	bgp_backend.stop();
+}
+
+/*
+ * RFC 4724: a peer with the GR capability that loses its TCP session
+ * keeps its rules for its restart time (2 s), then they go.
+ */
+static void
+t_receive_graceful_restart(void)
+{
+	uint8_t	b[64];
+	size_t	n;
+
+	peer_gr = 1;
+	start("import 198.18.0.0/16 validate off graceful-restart 30");
+	peer_establish(90, BGP_FAM_ALL);
+	n = nlri4(b, "198.18.7.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	n = nlri4(b, "198.18.8.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	T_EQ(drain(2, 2000), 2);
+	close(pfd);
+	/* within the restart time nothing goes... */
+	T_EQ(drain(1, 1000), 0);
+	/* ...the peer is back and sends one of them, then End-of-RIB */
+	peer_accept(5000);
+	peer_establish(90, 0);
+	n = nlri4(b, "198.18.7.0", 24, -1);
+	peer_flow(b, n, 0, 0x06, 0);
+	n = bgp_eor_build(m, sizeof(m), BGP_FAM_FLOW4);
+	peer_send(m, n);
+	T_EQ(drain(1, 1500), 1);
+	T_EQ(got[0].op, MIT_RECV_WITHDRAW);	/* only the stale one */
+	T_EQ(drain(1, 500), 0);
+	/* lost again, and not back within its 2 s: the rest goes */
+	close(pfd);
+	T_EQ(drain(1, 1000), 0);
+	T_EQ(drain(1, 4000), 1);
+	T_EQ(got[0].op, MIT_RECV_WITHDRAW);
+	bgp_backend.stop();
+}
+
+/*
+ * Bad input from a raw peer: random NLRIs, bit flips in them and random
+ * actions. Whatever the speaker hands the engine lies inside the import
+ * space and respects the minimum length; nothing else is ever enforced.
+ */
+static void
+t_receive_never_outside_import(void)
+{
+	static struct flowspec_nlri nl[FLOWSPEC_MAX_SPLIT];
+	struct mit_rule	r;
+	uint8_t		b[300], sub;
+	int		k, i, j, nn, total = 0, applied = 0;
+	uint32_t	want_end = 0;
+
+	start("import 198.18.64.0/18 import-min-len4 24 validate off "
+	    "import-max 100000");
+	peer_establish(90, BGP_FAM_ALL);
+	srandom(1234);
+	for (k = 0; k < 2000; k++) {
+		memset(&r, 0, sizeof(r));
+		r.kind = MIT_KIND_FLOW;
+		r.dst.family = AF_INET;
+		r.dst.len = 12 + random() % 21;
+		r.dst.addr[0] = 198;
+		r.dst.addr[1] = (random() & 3) ? 18 : random();
+		r.dst.addr[2] = random();
+		r.dst.addr[3] = random();
+		r.present = random() & (MIT_F_PROTO | MIT_F_DSCP |
+		    MIT_F_PKT_LEN | MIT_F_FRAG);
+		r.nproto = 1;
+		r.proto[0] = random();
+		r.dscp_set = random() | 1;
+		r.npkt_len = 1;
+		r.pkt_len[0] = (struct mit_range){ 0, random() % 1500 };
+		r.frag_mask = random() & 0x0f;
+		nn = flowspec_encode(&r, FLOWSPEC_MAX_LEN, nl, 1);
+		if (nn != 1)
+			continue;
+		memcpy(b, nl[0].buf, nl[0].len);
+		/* flip bits of the body, never the length field */
+		for (j = random() % 3; j > 0 && nl[0].len > 1; j--)
+			b[1 + random() % (nl[0].len - 1)] ^= 1 << (random() % 8);
+		sub = (uint8_t[]){ 0x06, 0x0c, 0x07, 0x08 }[random() % 4];
+		peer_flow(b, nl[0].len, random() % 5 == 0, sub,
+		    (float)(random() % 3));
+		total++;
+	}
+	/* a sentinel inside the space marks the end */
+	nn = nlri4(b, "198.18.127.0", 24, 99);
+	peer_flow(b, nn, 0, 0x06, 0);
+	for (;;) {
+		nn = drain(256, 3000);
+		if (nn == 0)
+			break;
+		for (i = 0; i < nn; i++) {
+			if (got[i].op != MIT_RECV_APPLY)
+				continue;
+			applied++;
+			T_EQ(got[i].rule.dst.family, AF_INET);
+			T_ASSERT(got[i].rule.dst.len >= 24);
+			T_EQ(got[i].rule.dst.addr[0], 198);
+			T_EQ(got[i].rule.dst.addr[1], 18);
+			T_EQ(got[i].rule.dst.addr[2] & 0xc0, 64);
+			if (got[i].rule.dst.addr[2] == 127 &&
+			    got[i].rule.dst.len == 24 &&
+			    got[i].rule.nproto == 1 &&
+			    got[i].rule.proto[0] == 99)
+				want_end = 1;
+		}
+		if (want_end)
+			break;
+	}
+	T_ASSERT(want_end);
+	T_ASSERT(applied > 10);		/* some were good */
+	T_ASSERT(ignored(MIT_RX_IMPORT) + ignored(MIT_RX_PREFIX_LEN) > 100);
+	T_EQ(bgp_speaker_peers_up(), 1);	/* never a session reset */
+	(void)total;
+	bgp_backend.stop();
+}
+
 int
 main(void)
 {
@@ -761,5 +1114,10 @@ main(void)
 	T_RUN(t_slow_peer);
 	T_RUN(t_config_errors);
 	T_RUN(t_list);
+	T_RUN(t_receive_policy);
+	T_RUN(t_receive_validation);
+	T_RUN(t_receive_malformed);
+	T_RUN(t_receive_graceful_restart);
+	T_RUN(t_receive_never_outside_import);
 	return t_done();
 }

@@ -98,6 +98,47 @@ engine_status(uint64_t id, struct mit_status *st)
 	}
 }
 
+/* Received rules: one rule from one peer, two left out. */
+void
+engine_recv_list(void (*fn)(const struct mit_recv_info *, void *),
+    void *arg)
+{
+	struct mit_recv_info	ri;
+
+	memset(&ri, 0, sizeof(ri));
+	ri.key = 5;
+	ri.npeers = 2;
+	snprintf(ri.from, sizeof(ri.from), "198.18.0.1");
+	ri.rule.dst.family = AF_INET;
+	ri.rule.dst.len = 24;
+	ri.rule.dst.addr[0] = 198;
+	ri.rule.dst.addr[1] = 18;
+	ri.rule.dst.addr[2] = 7;
+	ri.rule.action = MIT_ACT_DROP;
+	ri.st.pkts_dropped = 1000;
+	ri.st.bytes_dropped = 64000;
+	fn(&ri, arg);
+}
+
+size_t
+engine_recv_count(void)
+{
+	return 1;
+}
+
+void
+engine_recv_ignored(uint64_t counts[MIT_RX_REASON_MAX])
+{
+	memset(counts, 0, sizeof(uint64_t) * MIT_RX_REASON_MAX);
+	counts[MIT_RX_IMPORT] = 2;
+}
+
+const char *
+engine_recv_reason_name(int reason)
+{
+	return reason == MIT_RX_IMPORT ? "outside-import" : "other";
+}
+
 int
 engine_reconcile(char *report, size_t len)
 {
@@ -330,6 +371,18 @@ t_show(void)
 	T_EQ(json_integer_value(json_object_get(res, "requests")), 42);
 	T_EQ(json_integer_value(json_object_get(res, "heartbeats-rx")), 5);
 	T_EQ(json_object_size(res), 10);
+	json_decref(rep);
+
+	rep = ask(fd, "show received\n");
+	res = json_object_get(rep, "result");
+	e = json_array_get(json_object_get(res, "rules"), 0);
+	T_STREQ(json_string_value(json_object_get(e, "match")),
+	    "198.18.7.0/24");
+	T_STREQ(json_string_value(json_object_get(e, "action")), "drop");
+	T_EQ(json_integer_value(json_object_get(e, "pkts-dropped")), 1000);
+	T_EQ(json_integer_value(json_object_get(e, "peers")), 2);
+	T_EQ(json_integer_value(json_object_get(json_object_get(res,
+	    "ignored"), "outside-import")), 2);
 	json_decref(rep);
 	close(fd);
 	control_fini();
@@ -568,6 +621,12 @@ t_render(void)
 	    "\"acme\",cuid=\"cu\\\"id1\",mid=\"7\"} 2\n"));
 	/* the engine does not know mitigation 13: no series for it */
 	T_ASSERT(strstr(text, "mid=\"1\"") == NULL);
+	/* received flowspec rules: per rule and per reason left out */
+	T_ASSERT(strstr(text, "dotsd_received_rules 1\n"));
+	T_ASSERT(strstr(text, "dotsd_received_rules_ignored_total{reason="
+	    "\"outside-import\"} 2\n"));
+	T_ASSERT(strstr(text, "dotsd_received_rule_dropped_packets_total{key="
+	    "\"5\",match=\"198.18.7.0/24\"} 1000\n"));
 	free(text);
 }
 

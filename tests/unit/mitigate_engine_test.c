@@ -616,6 +616,107 @@ t_random_sequence_reconciles(void)
 	    policy_client_rules("client2"), 0);
 }
 
+/* A source backend that hands the engine scripted received changes. */
+static struct mit_recv	src_q[8];
+static int		src_n;
+
+static int
+src_drain(struct mit_recv *out, int max)
+{
+	int	n = src_n < max ? src_n : max;
+
+	memcpy(out, src_q, n * sizeof(*out));
+	memmove(src_q, src_q + n, (src_n - n) * sizeof(*out));
+	src_n -= n;
+	return n;
+}
+
+static void
+src_ignored(uint64_t *counts)
+{
+	counts[MIT_RX_IMPORT] += 5;
+}
+
+static const struct mit_backend src_backend = {
+	.name = "src",
+	.recv_drain = src_drain,
+	.recv_ignored = src_ignored,
+};
+
+static void
+src_push(uint64_t key, int op, const char *dst, int action)
+{
+	struct mit_recv	*c = &src_q[src_n++];
+
+	memset(c, 0, sizeof(*c));
+	c->key = key;
+	c->op = op;
+	c->npeers = 1;
+	strcpy(c->from, "198.18.0.254");
+	c->rule.kind = MIT_KIND_FLOW;
+	c->rule.action = action;
+	c->rule.dst = pfx(dst);
+}
+
+static void
+count_recv(const struct mit_recv_info *ri, void *arg)
+{
+	(*(int *)arg)++;
+	T_EQ(ri->st.pkts_dropped, ri->key == 7 ? 42 : 0);
+}
+
+/*
+ * Received rules: one group each on the local backend only (slot 3 ids),
+ * replaced in place, withdrawn, counted, reconciled, refused past
+ * max-rules.
+ */
+static void
+t_received_rules(void)
+{
+	const struct mit_ruleset	*rs;
+	struct mit_stats		 st = { .pkts_dropped = 42 };
+	uint64_t			 c[MIT_RX_REASON_MAX];
+	int				 n = 0;
+
+	conf("max-rules", "2");
+	T_EQ(engine_add_backend(&src_backend), 0);
+	setup();
+	src_push(7, MIT_RECV_APPLY, "198.18.7.0/24", MIT_ACT_DROP);
+	src_push(8, MIT_RECV_APPLY, "198.18.8.0/24", MIT_ACT_ACCEPT);
+	src_push(9, MIT_RECV_APPLY, "198.18.9.0/24", MIT_ACT_DROP);
+	T_EQ(engine_recv_process(), 0);
+	T_EQ(engine_recv_count(), 2);		/* max-rules 2 */
+	T_EQ(null_ngroups(LOCAL), 2);
+	T_EQ(null_ngroups(UP), 0);		/* never announced */
+	T_ASSERT((rs = null_group(LOCAL, 7 << 2 | 3)) != NULL);
+	T_EQ(rs->nrules, 1);
+	T_EQ(rs->rules[0].id & 0xc0, 3 << 6);
+	T_EQ(engine_reconcile(err, sizeof(err)), 0);
+	/* replaced in place: the same group, the new action */
+	src_push(7, MIT_RECV_APPLY, "198.18.7.0/24", MIT_ACT_ACCEPT);
+	engine_recv_process();
+	T_EQ(null_group(LOCAL, 7 << 2 | 3)->rules[0].action, MIT_ACT_ACCEPT);
+	null_set_stats(LOCAL, 7 << 2 | 3, &st);
+	engine_recv_list(count_recv, &n);
+	T_EQ(n, 2);
+	engine_recv_ignored(c);
+	T_EQ(c[MIT_RX_MAX_RULES], 1);
+	T_EQ(c[MIT_RX_IMPORT], 5);
+	/* a mitigation beside them does not disturb them */
+	struct mitigation m = mit(1, "198.18.1.1/32");
+	T_EQ(engine_apply(&m, err, sizeof(err)), 0);
+	T_EQ(engine_reconcile(err, sizeof(err)), 0);
+	src_push(7, MIT_RECV_WITHDRAW, "198.18.7.0/24", 0);
+	engine_recv_process();
+	T_ASSERT(null_group(LOCAL, 7 << 2 | 3) == NULL);
+	T_EQ(engine_recv_count(), 1);
+	/* the local backend lost one: repair puts it back */
+	null_reset(LOCAL);
+	T_ASSERT(engine_repair(err, sizeof(err)) == 0);
+	T_ASSERT(null_group(LOCAL, 8 << 2 | 3) != NULL);
+	engine_stop();
+}
+
 int
 main(void)
 {
@@ -634,5 +735,6 @@ main(void)
 	T_RUN(t_withdraw_failure_retried);
 	T_RUN(t_reconcile_finds_strays);
 	T_RUN(t_random_sequence_reconciles);
+	T_RUN(t_received_rules);
 	return t_done();
 }
