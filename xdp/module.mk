@@ -1,5 +1,5 @@
 # xdp/: the XDP data plane (dotsd.bpf.c) and its backend (loader.c with
-# table.c maps.c group.c adopt.c, rules.c, ifwatch.c), plus dotsd-xdp, the
+# table.c maps.c group.c adopt.c classify.c, rules.c, ifwatch.c), plus dotsd-xdp, the
 # admin tool that drives it without dotsd.
 
 XDP_BPF_OBJ	:= $(OUT)/xdp/dotsd.bpf.o
@@ -34,6 +34,7 @@ $(XDP_SKEL): $(XDP_BPF_OBJ)
 	$(Q)bpftool gen skeleton $< name dotsd >$@.tmp && mv $@.tmp $@
 
 XDP_SRCS	:= xdp/loader.c xdp/table.c xdp/maps.c xdp/group.c xdp/adopt.c \
+		   xdp/classify.c \
 		   xdp/rules.c xdp/ifwatch.c
 XDP_OBJS	:= $(XDP_SRCS:%.c=$(OUT)/%.o)
 $(XDP_OBJS): $(XDP_SKEL) xdp/dotsd_shared.h xdp/xdp.h
