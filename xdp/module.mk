@@ -48,7 +48,7 @@ all: $(XDP_BPF_OBJ)
 # Unit tests: the rule compiler alone, and the program's verdicts (root).
 TESTS		+= $(OUT)/tests/xdp_rules_test $(OUT)/tests/xdp_verdict_test
 $(OUT)/tests/xdp_rules_test: $(OUT)/tests/unit/xdp_rules_test.o \
-	$(OUT)/xdp/rules.o $(LIB_OBJS)
+	$(OUT)/xdp/rules.o $(OUT)/xdp/classify.o $(LIB_OBJS)
 $(OUT)/tests/xdp_verdict_test: $(OUT)/tests/unit/xdp_verdict_test.o \
 	$(XDP_OBJS) $(LIB_OBJS)
 $(OUT)/tests/unit/xdp_verdict_test.o: $(XDP_SKEL) tests/unit/xdp_pkt.h
