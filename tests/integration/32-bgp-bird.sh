@@ -161,7 +161,7 @@ check bird-generated-rules-in-rib 10 gen_ok
 echo "# generated: $(wc -l <"$T/rules") rules, $n routes; BIRD has $(bird_count ft4 up4) + $(bird_count ft6 up4) with group 1"
 no_reset() {
 	! grep -Eq 'up4: (Error|Received: )' "$T/bird.log" &&
-	drv_do peers "neighbor $PEER4 " | grep -q 'established 1$'
+	drv_do peers "neighbor $PEER4 " | grep -Eq 'established 1( |$)'
 }
 check bird-no-session-reset 2 no_reset
 
