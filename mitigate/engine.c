@@ -87,7 +87,7 @@ engine_time(void)
 	return engine_now ? engine_now : time(NULL);
 }
 
-static const struct mit_backend *
+const struct mit_backend *
 engine_slot_backend(int slot)
 {
 	int	i;
@@ -426,6 +426,7 @@ engine_stop(void)
 	for (i = nbackends; i-- > 0;)
 		if (backends[i]->stop != NULL)
 			backends[i]->stop();
+	filter_stop();
 	for (i = 0; i < table_size; i++)
 		for (e = table[i]; e != NULL; e = next) {
 			next = e->next;
@@ -761,6 +762,8 @@ engine_reapply(const struct mit_backend *be, uint64_t group)
 	char		  err[128];
 	int		  slot = GROUP_SLOT(group), r;
 
+	if (IS_FILTER_GROUP(group))
+		return filter_reapply(be, group);
 	if ((ep = engine_find(GROUP_ID(group))) == NULL)
 		return -ENOENT;
 	r = compile_ruleset(&(*ep)->m, slot, group,
@@ -798,6 +801,7 @@ engine_reconcile_backend(const struct mit_backend *be, char *report,
 				    engine_slot_backend(s) == be)
 					glist_add(GROUP_OF(e->m.id, s), &want);
 		}
+	filter_want(be, glist_add, &want);
 	if (have.oom || want.oom) {
 		report_add(report, len, ndiff, " %s: out of memory", be->name);
 		goto out;
