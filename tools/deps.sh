@@ -7,7 +7,7 @@ PKGS="make gcc clang llvm pkg-config bison
 libcoap3-dev libcoap3-bin libssl-dev openssl
 libyang2-dev libyang2-tools libcbor-dev libjansson-dev libsqlite3-dev sqlite3
 libbpf-dev bpftool libxdp-dev xdp-tools linux-libc-dev
-libnl-3-dev libnl-route-3-dev libc-ares-dev
+libnl-3-dev libnl-route-3-dev libc-ares-dev libevent-dev curl
 iproute2 iputils-ping gobgpd bird2 exabgp tcpdump python3 libclang-rt-14-dev"
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PKGS 2>/dev/null |
