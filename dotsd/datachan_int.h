@@ -37,7 +37,7 @@ struct dc_job {
 	char		name[ACL_NAME_LEN];
 	char		cdid[DOTS_ID_LEN];	/* registration */
 	uint8_t		child;		/* POST on a client: 1 aliases, 2 acls */
-	json_t		*body;		/* the list (entries) the body holds */
+	json_t		*body;		/* the entries the body holds (thread's) */
 	size_t		derlen;
 	uint8_t		der[DC_MAX_DER];	/* the client's leaf certificate */
 	/* reply, filled by the main loop */

@@ -100,7 +100,7 @@ datachan_serve(const struct dotsd_conf *conf, struct dc_job *j)
 		/* the signal channel refuses such a peer at the handshake */
 		log_info("data channel: certificate of no configured client");
 		set(j, 403, "access-denied", "not a configured DOTS client");
-		goto out;
+		return;
 	}
 	switch (j->target) {
 	case DC_T_CAPS:
@@ -126,8 +126,4 @@ datachan_serve(const struct dotsd_conf *conf, struct dc_job *j)
 	}
 	if (j->res.code >= 400)
 		log_debug("data channel: client %s: %d %s: %s", c->name,
-		    j->res.code, j->res.tag, j->res.why);
- out:
-	json_decref(j->body);
-	j->body = NULL;
-}
+		    j->res.code, j->res.tag, j->res.why);}
