@@ -1026,6 +1026,8 @@ acl_set_activation(const struct client_conf *c, const char *cuid,
 		return -EINVAL;
 	prev = a->act;
 	a->act = (uint8_t)activation;
+	/* RFC 9133 §3: refreshed like a data channel PUT */
+	a->expires = as.now + ACL_LIFETIME_MIN * 60;
 	json_object_set_new(a->cfg, "activation-type",
 	    json_string(act_name[activation]));
 	if ((r = acl_enforce(d, a, a, why, sizeof(why))) == 0 &&
@@ -1195,6 +1197,24 @@ alias_hook(const struct client_conf *c, const char *cuid, const char *name,
 	return acl_alias_lookup(c, cuid, name, out);
 }
 
+/* RFC 9133 acl-list from the signal channel (mitreq_acl_fn). */
+static int
+acl_hook(const struct client_conf *c, const char *cuid, const char *name,
+    const char *activation)
+{
+	struct dc_client	*d = client_find(cuid);
+	int			 act;
+
+	if (d == NULL || strcmp(d->client, c->name) != 0 ||
+	    acl_find(d, name) == NULL)
+		return -ENOENT;
+	if (activation == NULL)
+		return 0;
+	if ((act = acl_parse_activation(activation)) < 0)
+		return -EINVAL;
+	return acl_set_activation(c, cuid, name, act);
+}
+
 int
 acl_init(const struct dotsd_conf *conf, time_t now, char *err, size_t errlen)
 {
@@ -1219,6 +1239,7 @@ acl_init(const struct dotsd_conf *conf, time_t now, char *err, size_t errlen)
 				log_warnx("dots-client %s: acl %s: %s",
 				    d->cuid, a->name, why);
 	mitreq_set_alias_lookup(alias_hook);
+	mitreq_set_acl_hook(acl_hook);
 	return 0;
 }
 
@@ -1235,6 +1256,7 @@ acl_fini(void)
 	struct dc_client	*d;
 
 	mitreq_set_alias_lookup(NULL);
+	mitreq_set_acl_hook(NULL);
 	while ((d = TAILQ_FIRST(&as.clients)) != NULL) {
 		TAILQ_REMOVE(&as.clients, d, entry);
 		client_free(d);

@@ -73,6 +73,15 @@ struct mitreq_alias {
 typedef int (*mitreq_alias_fn)(const struct client_conf *, const char *cuid,
     const char *name, struct mitreq_alias *out);
 void	mitreq_set_alias_lookup(mitreq_alias_fn fn);
+/*
+ * The data channel's ACLs (RFC 9133 acl-list): with activation NULL, 0 if
+ * ACL name of (c, cuid) exists, else -ENOENT; otherwise sets its
+ * activation-type ("immediate", ...): 0 or -errno. Without it every
+ * acl-name is unknown.
+ */
+typedef int (*mitreq_acl_fn)(const struct client_conf *, const char *cuid,
+    const char *name, const char *activation);
+void	mitreq_set_acl_hook(mitreq_acl_fn fn);
 /* Requests restored with names only, not enforced until they resolve. */
 int	mitreq_unresolved(void);
 /* Signal channel of c lost / back (activates preconfigured requests). */

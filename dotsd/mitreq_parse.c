@@ -528,13 +528,7 @@ mitreq_parse_req(const json_t *body, int efficacy, struct req *rq, char *why,
 		snprintf(why, whylen, "lifetime is mandatory");
 		goto fail400;
 	}
-	if (rq->has_acl) {
-		/* RFC 9133: no ACL exists before the data channel does */
-		snprintf(why, whylen, "acl-list: unknown acl-name");
-		json_decref(rq->scope);
-		rq->scope = NULL;
-		return 404;
-	}
+	/* RFC 9133 acl-list: the names are checked by mitreq_put */
 	return 0;
  bad_value:
 	snprintf(why, whylen, "%s: %s", k, err);

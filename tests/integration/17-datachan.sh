@@ -219,6 +219,20 @@ json2cbor m2 '{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{"alias-n
 r=$(coap client1 "$U/mid=2" -m put -t 271 -N -f "$T/m2.cbor")
 [ "$r" = 4.00 ] && ok "unknown alias-name: 4.00" || fail "unknown alias: $r"
 
+# --- RFC 9133 acl-list in a mitigation request ---
+json2cbor m3 '{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{"target-prefix": ["198.18.9.0/24"], "lifetime": 600, "ietf-dots-signal-control:acl-list": [{"acl-name": "nosuch", "activation-type": "immediate"}]}]}}'
+r=$(coap client1 "$U/mid=3" -m put -t 271 -N -f "$T/m3.cbor")
+[ "$r" = 4.04 ] && ok "acl-list naming an unknown ACL: 4.04" ||
+	fail "unknown acl-name: $r"
+json2cbor m4 '{"ietf-dots-signal-channel:mitigation-scope": {"scope": [{"target-prefix": ["198.18.9.0/24"], "lifetime": 600, "ietf-dots-signal-control:acl-list": [{"acl-name": "awm", "activation-type": "immediate"}]}]}}'
+r=$(coap client1 "$U/mid=4" -m put -t 271 -N -f "$T/m4.cbor")
+r2=$(coap client1 "$U/mid=4" -m delete -N)
+r3=$(dc client1 GET /dots-client=cuid-one/acls/acl=awm)
+[ "$r" = 2.01 ] && [ "$r2" = 2.02 ] && [ "$(active awm)" = 1 ] &&
+	[ "$(resp 'j["ietf-dots-data-channel:acl"][0]["activation-type"]')" = immediate ] &&
+	ok "acl-list sets activation-type immediate; it stays after the mitigation" ||
+	fail "acl-list: PUT $r DELETE $r2 GET $r3 active $(active awm)"
+
 # --- durable: kill -9 loses nothing acknowledged ---
 kill -9 "$DOTSD_PID"
 wait "$DOTSD_PID" 2>/dev/null
