@@ -204,6 +204,19 @@ ace_by_idx(const struct dc_acl *a, uint32_t idx)
 	return NULL;
 }
 
+/* Does old hold e's rules in force already (a refresh PUT)? */
+static int
+ace_unchanged(const struct dc_acl *old, const struct dc_ace *e)
+{
+	const struct dc_ace	*oe;
+
+	if (old == NULL || !old->active || (oe = ace_by_idx(old, e->idx)) ==
+	    NULL || oe == e || oe->nrules != e->nrules)
+		return 0;
+	return memcmp(oe->rules, e->rules, sizeof(e->rules[0]) *
+	    e->nrules) == 0;
+}
+
 /*
  * Moves the engine from old (NULL: none; active or not) to what na calls
  * for, all or nothing: on failure every filter touched is put back as
@@ -220,7 +233,8 @@ acl_enforce(const struct dc_client *d, const struct dc_acl *old,
 
 	if (want) {
 		for (done = 0; done < na->nace; done++) {
-			if (na->aces[done].nrules == 0)
+			if (na->aces[done].nrules == 0 ||
+			    ace_unchanged(old, &na->aces[done]))
 				continue;
 			if ((r = ace_apply(d, na, &na->aces[done], err,
 			    errlen)) != 0)

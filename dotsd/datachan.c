@@ -45,6 +45,7 @@
 #define ACL_MOD		"ietf-access-control-list:"
 #define DC_TYPE		"application/yang-data+json"
 #define DC_TIMEOUT	30	/* seconds an idle connection stays */
+#define DC_MAX_BODY	(2 * 1024 * 1024)	/* an ACL of ~10,000 entries */
 
 struct datachan {
 	const struct dotsd_conf	*conf;		/* main loop only */
@@ -638,7 +639,7 @@ http_setup(const struct dotsd_conf *c, char *err, size_t errlen)
 	evhttp_set_gencb(dc.http, on_request, NULL);
 	evhttp_set_allowed_methods(dc.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
-	evhttp_set_max_body_size(dc.http, CODEC_MAX_BODY);
+	evhttp_set_max_body_size(dc.http, DC_MAX_BODY);
 	evhttp_set_max_headers_size(dc.http, 16384);
 	evhttp_set_timeout(dc.http, DC_TIMEOUT);
 	for (i = 0; i < c->ndc_listen; i++) {

@@ -94,3 +94,9 @@ $(OUT)/fuzz/signal_uri_fuzz: tests/fuzz/signal_uri_fuzz.c dotsd/signal_uri.c \
 		dotsd/signal_uri.h
 # end signal channel
 
+
+# RFC 8783 data channel (owner: data channel): HTTPS thread, RESTCONF
+# resources, ACL/alias store. make bench: a 1,000-entry ACL PUT -> XDP.
+BENCHES		+= tests/bench/datachan-bench.sh
+tests/bench/datachan-bench.sh: $(OUT)/bin/dotsd $(OUT)/bin/dotsd-xdp \
+	$(OUT)/bin/dotsctl $(OUT)/bin/dots-client $(OUT)/tests/xdp-traffic
