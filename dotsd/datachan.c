@@ -157,9 +157,8 @@ key_value(const char *s, size_t n, char *out, size_t len)
 	return r;
 }
 
-/* path after DC_ROOT -> j->target, cuid, name. -ENOENT: no resource. */
-static int
-parse_target(const char *p, struct dc_job *j)
+int
+datachan_parse_target(const char *p, struct dc_job *j)
 {
 	const char	*end;
 
@@ -344,26 +343,16 @@ shape_child(struct dc_job *j, json_t *body, json_t **tree, char *why,
 	return 0;
 }
 
-/* Parses, shapes and validates the body of a POST/PUT into j. */
-static int
-read_body(struct evhttp_request *req, struct dc_job *j, char *why,
-    size_t whylen, const char **tag)
+int
+datachan_parse_body(struct ly_ctx *ly, struct dc_job *j, const char *text,
+    size_t len, char *why, size_t whylen, const char **tag)
 {
-	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	const char	*ct = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Content-Type");
 	json_t		*body, *tree = NULL;
 	json_error_t	 je;
-	size_t		 len = evbuffer_get_length(in);
 	int		 r;
 
 	*tag = "invalid-value";
-	if (ct == NULL || strncmp(ct, DC_TYPE, strlen(DC_TYPE)) != 0) {
-		snprintf(why, whylen, "Content-Type must be " DC_TYPE);
-		return 415;
-	}
-	body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
-	    JSON_REJECT_DUPLICATES, &je);
+	body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (body == NULL) {
 		snprintf(why, whylen, "JSON: %s", je.text);
 		*tag = "malformed-message";
@@ -374,7 +363,7 @@ read_body(struct evhttp_request *req, struct dc_job *j, char *why,
 		r = shape_client(j, body, &tree, why, whylen);
 	else
 		r = shape_child(j, body, &tree, why, whylen);
-	if (r == 0 && (r = codec_yang_validate_data(dc.ly, tree, why,
+	if (r == 0 && (r = codec_yang_validate_data(ly, tree, why,
 	    whylen)) != 0)
 		*tag = strstr(why, "ot found") || strstr(why, "nknown") ?
 		    "unknown-element" : strstr(why, "andatory") ?
@@ -388,6 +377,24 @@ read_body(struct evhttp_request *req, struct dc_job *j, char *why,
 		j->body = NULL;
 	}
 	return r == 0 ? 0 : 400;
+}
+
+/* The body of a POST/PUT, its media type checked, into j. */
+static int
+read_body(struct evhttp_request *req, struct dc_job *j, char *why,
+    size_t whylen, const char **tag)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	const char	*ct = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+
+	*tag = "invalid-value";
+	if (ct == NULL || strncmp(ct, DC_TYPE, strlen(DC_TYPE)) != 0) {
+		snprintf(why, whylen, "Content-Type must be " DC_TYPE);
+		return 415;
+	}
+	return datachan_parse_body(dc.ly, j, (const char *)evbuffer_pullup(in,
+	    -1), evbuffer_get_length(in), why, whylen, tag);
 }
 
 /* ------------------------------------------------------------------ */
@@ -499,7 +506,8 @@ check_request(struct evhttp_request *req, const char *path,
 
 	*tag = "invalid-value";
 	if (strncmp(path, DC_ROOT, strlen(DC_ROOT)) != 0 ||
-	    (r = parse_target(path + strlen(DC_ROOT), j)) == -ENOENT) {
+	    (r = datachan_parse_target(path + strlen(DC_ROOT), j)) ==
+	    -ENOENT) {
 		snprintf(why, whylen, "no such resource");
 		return 404;
 	}

@@ -45,6 +45,21 @@ struct dc_job {
 	json_t		*reply;		/* body to send, or NULL */
 };
 
+/*
+ * datachan.c, the parsers of network input (fuzzed: datachan_fuzz.c).
+ * parse_target: the path after /restconf/data/ietf-dots-data-channel:
+ * dots-data -> j->target, cuid, name; 0, -ENOENT (no such resource) or
+ * -EINVAL (bad key). parse_body: the JSON body of j->method on
+ * j->target, shaped into the datastore and validated against the YANG
+ * modules in ly; j->body gets its entries. 0, or an HTTP status with an
+ * error-tag and why.
+ */
+struct ly_ctx;
+int	datachan_parse_target(const char *path, struct dc_job *j);
+int	datachan_parse_body(struct ly_ctx *ly, struct dc_job *j,
+	    const char *text, size_t len, char *why, size_t whylen,
+	    const char **tag);
+
 /* datachan_res.c: answers j in the main loop (reads conf, calls acl.h). */
 void	datachan_serve(const struct dotsd_conf *conf, struct dc_job *j);
 

@@ -100,3 +100,9 @@ $(OUT)/fuzz/signal_uri_fuzz: tests/fuzz/signal_uri_fuzz.c dotsd/signal_uri.c \
 BENCHES		+= tests/bench/datachan-bench.sh
 tests/bench/datachan-bench.sh: $(OUT)/bin/dotsd $(OUT)/bin/dotsd-xdp \
 	$(OUT)/bin/dotsctl $(OUT)/bin/dots-client $(OUT)/tests/xdp-traffic
+# libFuzzer: RESTCONF path + body -> YANG validation -> ACL entry compile
+FUZZERS		+= $(OUT)/fuzz/datachan_fuzz
+$(OUT)/fuzz/datachan_fuzz: tests/fuzz/datachan_fuzz.c dotsd/datachan.c \
+	dotsd/acl_compile.c dotsd/authz.c dotsd/prefix.c $(YANG_SRCS) \
+	$(LIB_SRCS) dotsd/datachan_int.h dotsd/acl.h
+$(OUT)/fuzz/datachan_fuzz: FUZZ_CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'
