@@ -2,13 +2,15 @@
 /*
  * dotsd.bpf.c: the XDP data plane. Parses a packet once (VLAN/QinQ, IPv4
  * options, a bounded walk of IPv6 extension headers, fragments), then finds
- * the rules of its destination through an LPM trie per family and applies
- * the first rule that matches: drop, rate-limit or accept.
+ * the prefix class of its destination (a host hash, else one LPM lookup)
+ * and classifies it against every rule of that class at once: one binary
+ * search per field over elementary intervals, an AND of rule bitmaps, the
+ * first set bit is the first matching rule (RFC 8955 §5.1 order). Then
+ * drop, rate-limit or accept.
  *
- * The per-packet cost depends on how many rule prefixes cover the
- * destination (at most XDP_MAX_DEPTH) and how many rules share one exact
- * prefix (at most XDP_MAX_CAND), never on the total number of rules, and the
- * program is the same whatever the rule count. See xdp/README.md.
+ * The per-packet cost depends on the fields the class's rules use and,
+ * logarithmically, on their distinct values; not on the number of rules on
+ * a prefix, the nesting of prefixes or the total. See xdp/README.md.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -74,21 +76,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } host6 SEC(".maps");
 
+/* Prefix classes: headers, interval starts, bitmaps, rule words. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, struct xdp_list);
+	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} lists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct xdp_spec);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} specs SEC(".maps");
+} words SEC(".maps");
 
 /* Per CPU, so the hot path counts with plain adds and no atomics. */
 struct {
@@ -400,93 +395,243 @@ parse(struct xdp_md *ctx, struct pkt *p)
 	return PARSE_NOT_IP;
 }
 
-static __always_inline int
-in_ranges(const struct xdp_range *r, __u8 n, __u16 v)
+static __always_inline __u64 *
+word(__u32 i)
 {
-	int i;
+	return bpf_map_lookup_elem(&words, &i);
+}
 
-#pragma unroll
-	for (i = 0; i < XDP_MAX_RANGES; i++) {
-		if (i >= n)
-			break;
-		if (v >= r[i].lo && v <= r[i].hi)
-			return 1;
-	}
-	return 0;
+/* Lowest set bit of x != 0, without branches (BPF has no instruction
+ * for it, and branches would multiply the verifier's states). */
+static const __u8 debruijn64[64] = {
+	0, 1, 56, 2, 57, 49, 28, 3, 61, 58, 42, 50, 38, 29, 17, 4,
+	62, 47, 59, 36, 45, 43, 51, 22, 53, 39, 33, 30, 24, 18, 12, 5,
+	63, 55, 48, 27, 60, 41, 37, 16, 46, 35, 44, 21, 52, 32, 23, 11,
+	54, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
+};
+
+static __always_inline __u32
+ctz64(__u64 x)
+{
+	return debruijn64[((x & -x) * 0x03f79d71b4ca8b09ULL) >> 58];
 }
 
 /*
- * Returns 1 when every present component of s matches p. A rule with an
- * L4 component never matches a packet whose L4 header was not read
- * (non-first fragment, other protocol).
+ * The interval of v among the n sorted starts at words[b...] (the first
+ * is 0): the last start <= v, by bounded binary search. A global function:
+ * the verifier checks it once, not at every call site.
  */
-__noinline int
-match_spec(const struct xdp_spec *s, const struct pkt *p)
+__noinline __u32
+find_interval(__u32 b, __u32 n, __u64 v)
 {
-	__u16 present;
-	int i, ok;
+	__u32 lo = 0, hi = n, mid, k;
+	__u64 *w;
 
-	if (!s || !p)
-		return 0;
-	present = s->present;
-	if (present & XDP_F_SRC) {
-		ok = 1;
-#pragma unroll
-		for (i = 0; i < 4; i++)
-			if ((p->src[i] & s->src_mask[i]) != s->src[i])
-				ok = 0;
-		if (!ok)
-			return 0;
+	for (k = 0; k < XDP_BSEARCH_STEPS; k++) {
+		if (hi - lo <= 1)
+			break;
+		mid = lo + (hi - lo) / 2;
+		w = word(b + mid);
+		if (!w)
+			break;
+		if (*w <= v)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	if (present & XDP_F_PROTO) {
-		ok = 0;
-#pragma unroll
-		for (i = 0; i < XDP_MAX_PROTO; i++)
-			if (i < s->nproto && s->proto[i] == p->proto)
-				ok = 1;
-		if (!ok)
-			return 0;
+	return lo;
+}
+
+/* The same over 128-bit starts (an IPv6 source), two words each. */
+__noinline __u32
+find_interval2(__u32 b, __u32 n, __u64 vhi, __u64 vlo)
+{
+	__u32 lo = 0, hi = n, mid, k;
+	__u64 *wh, *wl;
+
+	for (k = 0; k < XDP_BSEARCH_STEPS; k++) {
+		if (hi - lo <= 1)
+			break;
+		mid = lo + (hi - lo) / 2;
+		wh = word(b + 2 * mid);
+		wl = word(b + 2 * mid + 1);
+		if (!wh || !wl)
+			break;
+		if (*wh < vhi || (*wh == vhi && *wl <= vlo))
+			lo = mid;
+		else
+			hi = mid;
 	}
-	if ((present & (XDP_F_DPORT | XDP_F_SPORT | XDP_F_PORT)) &&
-	    !(p->l4 & L4_PORTS))
+	return lo;
+}
+
+static __always_inline __u64
+be64_at(const __u32 *a)
+{
+	return ((__u64)bpf_ntohl(a[0]) << 32) | bpf_ntohl(a[1]);
+}
+
+/*
+ * One classification. The loops over fields and bitmap words run under
+ * bpf_loop(), so the verifier checks each body once rather than every
+ * combination of fields a class may use.
+ */
+struct cctx {
+	__u64	v[16];		/* value of field f (enum xdp_field bit) */
+	__u64	src_lo;		/* v[0] is the high half of an IPv6 source */
+	__u64	sum;		/* words of the bitmaps still possible */
+	__u32	has;		/* fields whose L4 header was read */
+	__u32	v6;
+	__u32	c, k, fmask, stride;
+	__u32	rec[16];	/* the record each used field selects */
+	__u32	nrec;
+	__u32	has_port, port_d, port_s;
+	__u32	bad;
+	long	result;
+};
+
+/* Field i of the class: which of its records the packet selects. */
+static long
+field_cb(__u64 i, void *arg)
+{
+	struct cctx *x = arg;
+	__u32 f = i, b, n, idx, kw = 1;
+	__u64 *w;
+
+	if (f >= XDP_NFIELDS)
+		return 1;
+	if (!(x->fmask & (1U << f)))
 		return 0;
-	if ((present & XDP_F_DPORT) &&
-	    !in_ranges(s->dport, s->ndport, p->dport))
-		return 0;
-	if ((present & XDP_F_SPORT) &&
-	    !in_ranges(s->sport, s->nsport, p->sport))
-		return 0;
-	if ((present & XDP_F_PORT) &&
-	    !in_ranges(s->port, s->nport, p->dport) &&
-	    !in_ranges(s->port, s->nport, p->sport))
-		return 0;
-	if (present & (XDP_F_ICMP_TYPE | XDP_F_ICMP_CODE)) {
-		if (!(p->l4 & L4_ICMP))
-			return 0;
-		if ((present & XDP_F_ICMP_TYPE) &&
-		    !in_ranges(s->icmp_type, s->nicmp_type, p->icmp_type))
-			return 0;
-		if ((present & XDP_F_ICMP_CODE) &&
-		    !in_ranges(s->icmp_code, s->nicmp_code, p->icmp_code))
-			return 0;
+	w = word(x->c + XDP_C_HDR + x->k);
+	x->k++;
+	if (!w) {
+		x->bad = 1;
+		return 1;
 	}
-	if (present & XDP_F_TCP_FLAGS) {
-		if (!(p->l4 & L4_TCP))
+	b = (__u32)*w;
+	n = (__u32)(*w >> 32);
+	if (f == 4) {
+		/* either port: the OR of both ports' records */
+		x->has_port = 1;
+		if (!(x->has & (1U << 4))) {
+			x->port_d = x->port_s = b + n + x->stride * n;
 			return 0;
-		if ((p->tcp_flags & s->tcp_mask) != s->tcp_value)
-			return 0;
+		}
+		x->port_d = b + n + x->stride * find_interval(b, n, x->v[2]);
+		x->port_s = b + n + x->stride * find_interval(b, n, x->v[3]);
+		return 0;
 	}
-	if ((present & XDP_F_PKT_LEN) &&
-	    !in_ranges(s->pkt_len, s->npkt_len, p->ip_len))
-		return 0;
-	if ((present & XDP_F_DSCP) && !((s->dscp_set >> (p->dscp & 63)) & 1))
-		return 0;
-	if ((present & XDP_F_FRAG) &&
-	    (p->frag & s->frag_mask) != s->frag_value)
-		return 0;
-	if ((present & XDP_F_FLOW_LABEL) && p->flow_label != s->flow_label)
-		return 0;
-	return 1;
+	if (!(x->has & (1U << f)))
+		idx = n;
+	else if (f == 0 && x->v6) {
+		kw = 2;
+		idx = find_interval2(b, n, x->v[0], x->src_lo);
+	} else
+		idx = find_interval(b, n, x->v[f & 15]);
+	if (x->nrec < XDP_NFIELDS)
+		x->rec[x->nrec++ & 15] = b + n * kw + x->stride * idx;
+	return 0;
+}
+
+/* The AND of the selected records' word wi (0: the summaries). */
+static __always_inline __u64
+and_word(struct cctx *x, __u32 wi)
+{
+	__u64 acc = ~0ULL, *w, *w2;
+	__u32 i;
+
+	for (i = 0; i < XDP_NFIELDS; i++) {
+		if (i >= x->nrec)
+			break;
+		w = word(x->rec[i & 15] + wi);
+		if (!w)
+			return 0;
+		acc &= *w;
+	}
+	if (x->has_port) {
+		w = word(x->port_d + wi);
+		w2 = word(x->port_s + wi);
+		if (!w || !w2)
+			return 0;
+		acc &= *w | *w2;
+	}
+	return acc;
+}
+
+/* The next bitmap word the summaries leave: its first rule, if any. */
+static long
+word_cb(__u64 i, void *arg)
+{
+	struct cctx *x = arg;
+	__u64 acc;
+	__u32 wi;
+
+	if (!x->sum)
+		return 1;
+	wi = ctz64(x->sum);
+	acc = and_word(x, 1 + wi);
+	if (acc) {
+		x->result = wi * 64 + ctz64(acc);
+		return 1;
+	}
+	x->sum &= x->sum - 1;
+	return 0;
+}
+
+static __always_inline void
+packet_values(const struct pkt *p, struct cctx *x)
+{
+	if (p->family == 6) {
+		x->v6 = 1;
+		x->v[0] = be64_at(p->src);
+		x->src_lo = be64_at(p->src + 2);
+	} else
+		x->v[0] = bpf_ntohl(p->src[0]);
+	x->v[1] = p->proto;
+	x->v[2] = p->dport;
+	x->v[3] = p->sport;
+	x->v[5] = p->icmp_type;
+	x->v[6] = p->icmp_code;
+	x->v[7] = p->tcp_flags;
+	x->v[8] = p->ip_len;
+	x->v[9] = p->dscp;
+	x->v[10] = p->frag;
+	x->v[11] = p->flow_label;
+	x->has = 0x0f03;	/* src, proto, len, dscp, frag, flow label */
+	if (p->l4 & L4_PORTS)
+		x->has |= 0x1c;
+	if (p->l4 & L4_ICMP)
+		x->has |= 0x60;
+	if (p->l4 & L4_TCP)
+		x->has |= 0x80;
+}
+
+/*
+ * Classifies p against the class at c: the index of the first rule of
+ * the class that matches, or -1. The cost is one search per field and
+ * one AND per field for each bitmap word the summaries leave, whatever
+ * the number of rules.
+ */
+static __always_inline long
+classify(const struct pkt *p, __u32 c, __u64 hdr)
+{
+	struct cctx x = {};
+	__u32 nw = XDP_C_NWORDS(hdr);
+
+	if (nw == 0 || nw > XDP_CLASS_WORDS)
+		return -1;
+	packet_values(p, &x);
+	x.c = c;
+	x.fmask = XDP_C_FMASK(hdr);
+	x.stride = nw + 1;
+	x.result = -1;
+	bpf_loop(XDP_NFIELDS, field_cb, &x, 0);
+	if (x.bad)
+		return -1;
+	x.sum = nw >= 64 ? ~0ULL : (1ULL << nw) - 1;
+	x.sum &= and_word(&x, 0);
+	bpf_loop(XDP_CLASS_WORDS, word_cb, &x, 0);
+	return x.result;
 }
 
 /*
@@ -588,19 +733,18 @@ count_gstats(int which)
 	case 0: gs->malformed_passed++; break;
 	case 1: gs->malformed_dropped++; break;
 	case 2: gs->nonip++; break;
-	case 3: gs->depth_exceeded++; break;
 	}
 }
 
 /* Applies a matched rule's action and counts it. */
 static __always_inline int
-apply_spec(const struct xdp_spec *s, __u64 bytes)
+apply_rule(__u64 rw, __u64 bytes)
 {
-	__u32 ctr = s->ctr;
+	__u32 ctr = (__u32)rw;
 	struct xdp_counters *c = bpf_map_lookup_elem(&counters, &ctr);
 	int pass;
 
-	switch (s->action) {
+	switch ((__u32)(rw >> 32)) {
 	case XDP_ACT_ACCEPT:
 		pass = 1;
 		break;
@@ -626,44 +770,6 @@ apply_spec(const struct xdp_spec *s, __u64 bytes)
 	return pass ? XDP_PASS : XDP_DROP;
 }
 
-#define NO_VERDICT	(-1)
-
-/*
- * The rules of one destination prefix, at the packet's generation: the
- * first that matches decides; NO_VERDICT sends the walk on.
- */
-static __always_inline int
-try_prefix(struct xdp_pfx *pfx, __u64 gen, struct pkt *p, int res,
-    __u32 malformed_drop, __u64 bytes)
-{
-	struct xdp_list *l;
-	__u32 list_id;
-	int i;
-
-	list_id = gen >= pfx->gen ? pfx->list_new : pfx->list_old;
-	l = bpf_map_lookup_elem(&lists, &list_id);
-	if (!l || !l->n)
-		return NO_VERDICT;
-	if (res == PARSE_MALFORMED) {
-		/* a protected destination: never match rules on what could
-		 * not be parsed */
-		count_gstats(malformed_drop ? 1 : 0);
-		return malformed_drop ? XDP_DROP : XDP_PASS;
-	}
-	for (i = 0; i < XDP_MAX_CAND; i++) {
-		__u32 spec_id;
-		struct xdp_spec *s;
-
-		if (i >= l->n)
-			break;
-		spec_id = l->spec[i];
-		s = bpf_map_lookup_elem(&specs, &spec_id);
-		if (s && match_spec(s, p))
-			return apply_spec(s, bytes);
-	}
-	return NO_VERDICT;
-}
-
 SEC("xdp")
 int
 dotsd_xdp(struct xdp_md *ctx)
@@ -672,9 +778,10 @@ dotsd_xdp(struct xdp_md *ctx)
 	struct xdp_key6 key = {};
 	struct xdp_pfx *pfx;
 	struct xdp_cfg *c;
-	__u32 zero = 0, full, trie_min, malformed_drop;
-	__u64 gen, bytes;
-	int res, depth, v;
+	__u32 zero = 0, full, trie_min, malformed_drop, cls;
+	__u64 gen, bytes, *w;
+	long ri;
+	int res;
 
 	bytes = ctx->data_end - ctx->data;
 	c = bpf_map_lookup_elem(&cfg, &zero);
@@ -696,29 +803,36 @@ dotsd_xdp(struct xdp_md *ctx)
 	full = p.family == 4 ? 32 : 128;
 	trie_min = p.family == 4 ? c->trie_min4 : c->trie_min6;
 
-	/* the host prefix first: the usual target of a mitigation */
-	key.prefixlen = full;
+	/* the host prefix first: the usual target of a mitigation; its
+	 * class holds the rules of every prefix above it too */
 	pfx = lookup_host(&p);
-	if (pfx) {
-		v = try_prefix(pfx, gen, &p, res, malformed_drop, bytes);
-		if (v != NO_VERDICT)
-			return v;
-		key.prefixlen = full - 1;
-	}
-	__builtin_memcpy(key.addr, p.dst, 16);
-	for (depth = 0; depth < XDP_MAX_DEPTH; depth++) {
-		if (key.prefixlen < trie_min || trie_min > full)
-			return XDP_PASS;	/* nothing that short in the trie */
+	if (!pfx) {
+		if (trie_min > full)
+			return XDP_PASS;	/* no shorter prefix at all */
+		key.prefixlen = full;
+		__builtin_memcpy(key.addr, p.dst, 16);
 		pfx = lookup_pfx(&p, &key);
 		if (!pfx)
 			return XDP_PASS;
-		v = try_prefix(pfx, gen, &p, res, malformed_drop, bytes);
-		if (v != NO_VERDICT)
-			return v;
-		if (pfx->plen == 0)
-			return XDP_PASS;
-		key.prefixlen = pfx->plen - 1;
 	}
-	count_gstats(3);
-	return XDP_PASS;
+	cls = gen >= pfx->gen ? pfx->cls_new : pfx->cls_old;
+	w = word(cls);
+	if (!w || XDP_C_NRULES(*w) == 0)
+		return XDP_PASS;
+	if (res == PARSE_MALFORMED) {
+		/* a protected destination: never match rules on what could
+		 * not be parsed */
+		count_gstats(malformed_drop ? 1 : 0);
+		return malformed_drop ? XDP_DROP : XDP_PASS;
+	}
+	ri = classify(&p, cls, *w);
+	if (ri < 0)
+		return XDP_PASS;
+	w = word(cls + 1);
+	if (!w)
+		return XDP_PASS;
+	w = word((__u32)*w + (__u32)ri);
+	if (!w)
+		return XDP_PASS;
+	return apply_rule(*w, bytes);
 }

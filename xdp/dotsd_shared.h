@@ -9,13 +9,16 @@
  *   cfg.gen --+
  *             v
  *   host4/host6[dst]        exact /32 and /128 prefixes: one hash lookup
- *   lpm4/lpm6[dst]          shorter prefixes, longest first
- *             -> struct xdp_pfx {list[old/new], gen, plen}
- *             |            (walk to shorter covering prefixes: plen - 1)
+ *   lpm4/lpm6[dst]          else the longest shorter prefix: one LPM lookup
+ *             -> struct xdp_pfx {cls[old/new], gen}
  *             v
- *   lists[list] -> struct xdp_list {n, spec[]}   (RFC 8955 §5.1 order)
- *             v
- *   specs[spec] -> struct xdp_spec (match fields, action, counter slot)
+ *   words[cls...]           the prefix class: every rule whose destination
+ *                           covers this prefix (nested prefixes folded in
+ *                           by user space), in RFC 8955 §5.1 order, as
+ *                           per-field elementary-interval tables whose
+ *                           entries are bitmaps of those rules
+ *             v             (AND of one bitmap per field, first set bit)
+ *   words[rules + i] = ctr | action << 32
  *             v
  *   counters[ctr] (per CPU), gbucket[ctr] + lbucket[ctr] (per CPU)
  */
@@ -26,13 +29,15 @@
 #include <linux/types.h>
 #endif
 
-#define XDP_MAX_CAND		16	/* rules sharing one exact dst prefix */
-#define XDP_MAX_DEPTH		8	/* nested rule prefixes over one address */
+#define XDP_CLASS_WORDS		64	/* bitmap words of a prefix class */
+#define XDP_CLASS_RULES		4096	/* = 64 * XDP_CLASS_WORDS: rules covering one prefix */
+#define XDP_NFIELDS		12	/* = the bits of enum xdp_field */
+#define XDP_BSEARCH_STEPS	18	/* 2^18 > bounds of any field table */
 #define XDP_MAX_RANGES		8	/* = MIT_MAX_RANGES */
 #define XDP_MAX_PROTO		8	/* = MIT_MAX_PROTO */
 #define XDP_MAX_VLAN		2	/* 802.1Q + 802.1ad (QinQ) */
 #define XDP_MAX_EXTHDR		8	/* IPv6 extension headers walked */
-#define XDP_LIST_EMPTY		0	/* lists[0] is never written: n == 0 */
+#define XDP_CLASS_EMPTY		0	/* words[0..]: a class of no rules */
 
 /* Rate limiter: a shared bucket lends chunks to per-CPU buckets. */
 #define XDP_RL_REFILL_CAP_NS	100000000ULL	/* credit at most 100 ms at once */
@@ -45,7 +50,7 @@ enum xdp_action_code {
 	XDP_ACT_ACCEPT,
 };
 
-/* xdp_spec.present bits: identical to enum mit_field. */
+/* Fields of a rule (mit_rule.present bits, = enum mit_field). */
 enum xdp_field {
 	XDP_F_SRC	= 1 << 0,
 	XDP_F_PROTO	= 1 << 1,
@@ -77,9 +82,9 @@ struct xdp_cfg {
 	__u32	malformed_drop;	/* 1: drop malformed packets (see README) */
 	__u32	ncpus;
 	/*
-	 * No LPM entry is shorter than this (XDP_TRIE_EMPTY: none at all),
-	 * so the walk stops without a lookup that would miss. Lowered before
-	 * a shorter prefix is published, raised after it is gone.
+	 * No LPM entry is shorter than this (XDP_TRIE_EMPTY: none at all):
+	 * with only host prefixes the LPM lookup that would miss is skipped.
+	 * Lowered before a shorter prefix is published, raised after.
 	 */
 	__u32	trie_min4;
 	__u32	trie_min6;
@@ -100,49 +105,38 @@ struct xdp_key6 {
 
 /*
  * One destination prefix. Packets whose generation (cfg.gen, read once per
- * packet) is >= gen use list_new, older ones list_old: writing every
- * touched prefix and then bumping cfg.gen publishes a rule set at once.
+ * packet) is >= gen use cls_new, older ones cls_old: writing every touched
+ * prefix and then bumping cfg.gen publishes a rule set at once.
  */
 struct xdp_pfx {
 	__u64	gen;
-	__u32	list_old;
-	__u32	list_new;
-	__u32	plen;		/* this entry's prefix length */
-	__u32	pad;
+	__u32	cls_old;	/* word offset of a prefix class in words */
+	__u32	cls_new;
 };
 
-/* Candidate rules of one exact destination prefix, in match order. */
-struct xdp_list {
-	__u32	n;
-	__u32	spec[XDP_MAX_CAND];
-};
-
-struct xdp_range {
-	__u16	lo;
-	__u16	hi;
-};
-
-/* One compiled rule. */
-struct xdp_spec {
-	__u32	ctr;		/* counters / bucket slot */
-	__u16	present;	/* enum xdp_field */
-	__u8	action;		/* enum xdp_action_code */
-	__u8	family;		/* 4 or 6 */
-	__u32	src[4];		/* network order, already masked */
-	__u32	src_mask[4];
-	__u8	nproto, ndport, nsport, nport;
-	__u8	nicmp_type, nicmp_code, npkt_len, pad0;
-	__u8	proto[XDP_MAX_PROTO];
-	struct xdp_range dport[XDP_MAX_RANGES];
-	struct xdp_range sport[XDP_MAX_RANGES];
-	struct xdp_range port[XDP_MAX_RANGES];
-	struct xdp_range icmp_type[XDP_MAX_RANGES];
-	struct xdp_range icmp_code[XDP_MAX_RANGES];
-	struct xdp_range pkt_len[XDP_MAX_RANGES];
-	__u8	tcp_mask, tcp_value, frag_mask, frag_value;
-	__u32	flow_label;
-	__u64	dscp_set;
-};
+/*
+ * A prefix class in the words array, at offset C (all offsets absolute):
+ *
+ *   words[C]       nrules | nwords << 16 | fmask << 32 | order << 48
+ *   words[C + 1]   R: words[R + i] = rule i's counter slot | action << 32
+ *   words[C + 2 + k], the k-th field of fmask (lowest bit first):
+ *                  B | n << 32: n sorted interval starts at words[B...]
+ *                  (two words, high half first, for an IPv6 source),
+ *                  the first one 0; then n + 1 bitmap records of
+ *                  1 + nwords words: record i for values in interval i,
+ *                  record n for a packet without that L4 header. Word 0
+ *                  of a record says which of its words are not zero.
+ *
+ * Bit j of word w of a record is set when rule 64 w + j lacks the field
+ * or matches the interval's values. The rules are in match order, so the
+ * first bit set in the AND of one record per field is the verdict.
+ * order is the allocation size (8 << order words) of the region.
+ */
+#define XDP_C_NRULES(w)	((__u32)((w) & 0xffff))
+#define XDP_C_NWORDS(w)	((__u32)(((w) >> 16) & 0xff))
+#define XDP_C_FMASK(w)	((__u32)(((w) >> 32) & 0xffff))
+#define XDP_C_ORDER(w)	((__u32)(((w) >> 48) & 0xff))
+#define XDP_C_HDR	2	/* words before the field descriptors */
 
 /* counters[ctr], per CPU. */
 struct xdp_counters {
@@ -173,7 +167,7 @@ struct xdp_gstats {
 	__u64	malformed_passed;
 	__u64	malformed_dropped;
 	__u64	nonip;
-	__u64	depth_exceeded;
+	__u64	unused;	/* was depth_exceeded: no depth limit any more */
 };
 
 /*
@@ -185,7 +179,7 @@ struct xdp_gstats {
 struct xdp_meta {
 	__u64	group;
 	__u32	in_use;
-	__u32	spec;
+	__u32	pad;
 	__u8	rule[XDP_META_RULE_SIZE];
 };
 

@@ -13,8 +13,8 @@ xdp_limits(void)
 	static char	buf[96];
 
 	if (buf[0] == '\0')
-		snprintf(buf, sizeof(buf), "rules-per-prefix %d, "
-		    "nested-prefixes %d, rules-per-group %d", XDP_MAX_CAND,
-		    XDP_MAX_DEPTH, MIT_MAX_GROUP_RULES);
+		snprintf(buf, sizeof(buf), "rules-covering-a-prefix %d, "
+		    "rules-per-group %d", XDP_CLASS_RULES,
+		    MIT_MAX_GROUP_RULES);
 	return buf;
 }

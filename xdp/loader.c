@@ -5,12 +5,13 @@
  * (group.c, over the model in table.c and the map writes in maps.c).
  * This file holds the lifecycle, the configuration and xdp_backend.
  *
- * Atomic updates (see xdp/README.md): every apply writes its rules, candidate
- * lists and prefix entries into slots no packet can reach yet, tags the
- * touched prefixes with the next generation and then bumps cfg.gen with one
- * store; a packet reads cfg.gen once, so it sees the old rule set or the new
- * one. Slots the old set used are reused only after an RCU grace period
- * (forced by a map-in-map update), when no packet can still be reading them.
+ * Atomic updates (see xdp/README.md): every apply compiles the prefix
+ * classes it changes into regions of the words map no packet can reach yet,
+ * tags the touched prefixes with the next generation and then bumps cfg.gen
+ * with one store; a packet reads cfg.gen once, so it sees the old rule set
+ * or the new one. Regions the old set used are reused only after an RCU
+ * grace period (forced by a map-in-map update), when no packet can still be
+ * reading them.
  */
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -158,8 +159,11 @@ state_free(void)
 	for (b = 0; xdp_st.pfx_tab && b <= xdp_st.tab_mask; b++)
 		for (u = xdp_st.pfx_tab[b]; u; u = un) {
 			un = u->next;
+			free(u->refs);
 			free(u);
 		}
+	utrie_free();
+	arena_free_all();
 	for (b = 0; xdp_st.grp_tab && b <= xdp_st.tab_mask; b++)
 		for (g = xdp_st.grp_tab[b]; g; g = gn) {
 			gn = g->next;
@@ -169,11 +173,7 @@ state_free(void)
 	free(xdp_st.grp_tab);
 	xdp_st.pfx_tab = NULL;
 	xdp_st.grp_tab = NULL;
-	pool_free(&xdp_st.free_specs);
-	pool_free(&xdp_st.free_lists);
 	pool_free(&xdp_st.free_ctrs);
-	pool_free(&xdp_st.defer_specs);
-	pool_free(&xdp_st.defer_lists);
 	free(xdp_st.retiring);
 	xdp_st.retiring = NULL;
 	xdp_st.nretiring = xdp_st.retiring_cap = 0;
@@ -307,11 +307,17 @@ xdp_start(char *err, size_t errlen)
 		xdp_seterr(err, errlen, "cannot count CPUs");
 		return -EINVAL;
 	}
-	xdp_st.nspecs = xdp_st.max_rules + XDP_SLACK;
 	/* a group's total of removed rules takes a slot of its own */
 	xdp_st.nctrs = 2 * xdp_st.max_rules + XDP_SLACK;
-	/* adoption rebuilds every list beside the live ones */
-	xdp_st.nlists = 2 * xdp_st.max_rules + XDP_SLACK;
+	/*
+	 * Classifier words: a one-rule class takes 32, a class of 1,000
+	 * rules with a few fields some 100,000; adoption and every update
+	 * build the new classes beside the live ones.
+	 */
+	arena_free_all();
+	xdp_st.arena.cap = (uint32_t)((uint64_t)XDP_WORDS_PER_RULE *
+	    xdp_st.max_rules + XDP_WORDS_MIN > UINT32_MAX / 2 ? UINT32_MAX / 2 :
+	    XDP_WORDS_PER_RULE * xdp_st.max_rules + XDP_WORDS_MIN);
 	for (tabsz = 1024; tabsz < xdp_st.max_rules; tabsz <<= 1)
 		;
 	xdp_st.tab_mask = tabsz - 1;
@@ -337,8 +343,7 @@ xdp_start(char *err, size_t errlen)
 	    xdp_st.max_rules + XDP_SLACK);
 	bpf_map__set_max_entries(xdp_st.skel->maps.host6,
 	    xdp_st.max_rules + XDP_SLACK);
-	bpf_map__set_max_entries(xdp_st.skel->maps.lists, xdp_st.nlists);
-	bpf_map__set_max_entries(xdp_st.skel->maps.specs, xdp_st.nspecs);
+	bpf_map__set_max_entries(xdp_st.skel->maps.words, xdp_st.arena.cap);
 	bpf_map__set_max_entries(xdp_st.skel->maps.counters, xdp_st.nctrs);
 	bpf_map__set_max_entries(xdp_st.skel->maps.gbucket, xdp_st.nctrs);
 	bpf_map__set_max_entries(xdp_st.skel->maps.lbucket, xdp_st.nctrs);
@@ -354,8 +359,7 @@ xdp_start(char *err, size_t errlen)
 	xdp_st.fd_lpm6 = bpf_map__fd(xdp_st.skel->maps.lpm6);
 	xdp_st.fd_host4 = bpf_map__fd(xdp_st.skel->maps.host4);
 	xdp_st.fd_host6 = bpf_map__fd(xdp_st.skel->maps.host6);
-	xdp_st.fd_lists = bpf_map__fd(xdp_st.skel->maps.lists);
-	xdp_st.fd_specs = bpf_map__fd(xdp_st.skel->maps.specs);
+	xdp_st.fd_words = bpf_map__fd(xdp_st.skel->maps.words);
 	xdp_st.fd_counters = bpf_map__fd(xdp_st.skel->maps.counters);
 	xdp_st.fd_gbucket = bpf_map__fd(xdp_st.skel->maps.gbucket);
 	xdp_st.fd_lbucket = bpf_map__fd(xdp_st.skel->maps.lbucket);
@@ -376,13 +380,9 @@ xdp_start(char *err, size_t errlen)
 		if ((rv = adopt(err, errlen)) != 0)
 			goto fail;
 	} else {
-		for (i = xdp_st.nspecs; i-- > 0; )
-			pool_push(&xdp_st.free_specs, i);
 		for (i = xdp_st.nctrs; i-- > 0; )
 			pool_push(&xdp_st.free_ctrs, i);
-		for (i = xdp_st.nlists; i-- > 1; )
-			pool_push(&xdp_st.free_lists, i);
-		if (xdp_st.free_lists.n != xdp_st.nlists - 1) {
+		if (xdp_st.free_ctrs.n != xdp_st.nctrs) {
 			rv = -ENOMEM;
 			goto fail;
 		}
@@ -519,8 +519,9 @@ xdp_global(struct xdp_global_stats *gs)
 			gs->malformed_passed += v[i].malformed_passed;
 			gs->malformed_dropped += v[i].malformed_dropped;
 			gs->nonip += v[i].nonip;
-			gs->depth_exceeded += v[i].depth_exceeded;
 		}
+	gs->words_used = xdp_st.arena.used;
+	gs->words_max = xdp_st.arena.cap;
 	free(v);
 	return 0;
 }

@@ -47,13 +47,12 @@ entry_key(const struct mit_prefix *p, struct xdp_key6 *k)
 }
 
 int
-trie_write(const struct upfx *u, uint32_t list_old, uint32_t list_new,
+trie_write(const struct upfx *u, uint32_t cls_old, uint32_t cls_new,
     uint64_t gen)
 {
 	struct xdp_key6 k;
 	struct xdp_pfx v = {
-		.gen = gen, .list_old = list_old, .list_new = list_new,
-		.plen = u->p.len,
+		.gen = gen, .cls_old = cls_old, .cls_new = cls_new,
 	};
 
 	if (bpf_map_update_elem(entry_fd(&u->p), entry_key(&u->p, &k), &v,
@@ -71,6 +70,49 @@ trie_delete(const struct upfx *u)
 	    errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+/*
+ * Writes n words at off in one system call: a class image goes into a
+ * region no packet reads yet, so the order of the writes does not matter.
+ */
+int
+words_write(uint32_t off, const uint64_t *w, uint32_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	static uint32_t *keys;
+	static uint32_t capkeys;
+	uint32_t i, done = 0, cnt;
+	uint32_t *nk;
+
+	if (n > capkeys) {
+		if ((nk = reallocarray(keys, n, sizeof(*nk))) == NULL)
+			return -ENOMEM;
+		keys = nk;
+		capkeys = n;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = off + i;
+	while (done < n) {
+		cnt = n - done;
+		if (bpf_map_update_batch(xdp_st.fd_words, keys + done,
+		    w + done, &cnt, &o) != 0 && cnt == 0)
+			return -errno;
+		done += cnt;
+	}
+	return 0;
+}
+
+/* The allocation size of the class at cls, from its header. */
+int
+class_order(uint32_t cls, uint32_t *order)
+{
+	uint64_t hdr;
+
+	if (bpf_map_lookup_elem(xdp_st.fd_words, &cls, &hdr) != 0)
+		return -errno;
+	*order = XDP_C_ORDER(hdr);
+	return XDP_C_NRULES(hdr) ? 0 : -ENOENT;
 }
 
 /* Counts an LPM entry coming (+1) or gone (-1); 1 if the minimum moved. */
@@ -196,10 +238,8 @@ meta_write(uint32_t ctr, uint64_t group, const struct urule *ur, int in_use)
 	memset(&m, 0, sizeof(m));
 	m.group = group;
 	m.in_use = in_use;
-	if (ur) {
-		m.spec = ur->spec;
+	if (ur)
 		memcpy(m.rule, &ur->r, sizeof(ur->r));
-	}
 	if (bpf_map_update_elem(xdp_st.fd_meta, &ctr, &m, BPF_ANY) != 0)
 		return -errno;
 	return 0;
@@ -249,7 +289,7 @@ fold_one(const struct retiring *rt)
 		rv = -ENOMEM;
 		goto out;
 	}
-	/* no spec points at either slot now: plain read-add-write is safe */
+	/* no class points at either slot now: plain read-add-write is safe */
 	if (bpf_map_lookup_elem(xdp_st.fd_counters, &rt->ctr, a) != 0 ||
 	    bpf_map_lookup_elem(xdp_st.fd_counters, &g->retired_ctr, b) != 0) {
 		rv = -errno;
@@ -291,9 +331,7 @@ sync_reclaim(void)
 	    BPF_ANY) != 0)
 		return -errno;
 	xdp_st.synced_gen = xdp_st.gen;
-	if (pool_drain(&xdp_st.defer_specs, &xdp_st.free_specs) != 0 ||
-	    pool_drain(&xdp_st.defer_lists, &xdp_st.free_lists) != 0)
-		return -ENOMEM;
+	arena_reclaim();
 	while (xdp_st.nretiring) {
 		if (fold_one(&xdp_st.retiring[xdp_st.nretiring - 1]) != 0)
 			log_warnx("xdp: folding a removed rule's counters "
@@ -313,12 +351,18 @@ sync_reclaim(void)
 				continue;
 			}
 			u->doomed = 0;
-			if (u->nrefs || u->list != XDP_LIST_EMPTY)
+			if (u->nrefs)
 				continue;
+			/* packets go to the prefix above, whose class has
+			 * the same rules; this one's class waits a grace */
 			if (trie_delete(u) != 0)
 				log_warnx("xdp: cannot delete a trie entry");
+			if (arena_defer(u->cls, u->cls_order) != 0)
+				log_warnx("xdp: lost a region of the "
+				    "classifier");
 			moved |= plen_count(&u->p, -1);
 			xdp_st.nprefixes--;
+			utrie_remove(u);
 			pfx_remove(u);
 		}
 	xdp_st.ndoomed = left;

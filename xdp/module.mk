@@ -1,5 +1,5 @@
 # xdp/: the XDP data plane (dotsd.bpf.c) and its backend (loader.c with
-# table.c maps.c group.c adopt.c, rules.c, ifwatch.c), plus dotsd-xdp, the
+# table.c maps.c group.c adopt.c classify.c, rules.c, ifwatch.c), plus dotsd-xdp, the
 # admin tool that drives it without dotsd.
 
 XDP_BPF_OBJ	:= $(OUT)/xdp/dotsd.bpf.o
@@ -34,6 +34,7 @@ $(XDP_SKEL): $(XDP_BPF_OBJ)
 	$(Q)bpftool gen skeleton $< name dotsd >$@.tmp && mv $@.tmp $@
 
 XDP_SRCS	:= xdp/loader.c xdp/table.c xdp/maps.c xdp/group.c xdp/adopt.c \
+		   xdp/classify.c \
 		   xdp/rules.c xdp/ifwatch.c xdp/limits.c
 XDP_OBJS	:= $(XDP_SRCS:%.c=$(OUT)/%.o)
 $(XDP_OBJS): $(XDP_SKEL) xdp/dotsd_shared.h xdp/xdp.h
@@ -47,7 +48,7 @@ all: $(XDP_BPF_OBJ)
 # Unit tests: the rule compiler alone, and the program's verdicts (root).
 TESTS		+= $(OUT)/tests/xdp_rules_test $(OUT)/tests/xdp_verdict_test
 $(OUT)/tests/xdp_rules_test: $(OUT)/tests/unit/xdp_rules_test.o \
-	$(OUT)/xdp/rules.o $(LIB_OBJS)
+	$(OUT)/xdp/rules.o $(OUT)/xdp/classify.o $(LIB_OBJS)
 $(OUT)/tests/xdp_verdict_test: $(OUT)/tests/unit/xdp_verdict_test.o \
 	$(XDP_OBJS) $(LIB_OBJS)
 $(OUT)/tests/unit/xdp_verdict_test.o: $(XDP_SKEL) tests/unit/xdp_pkt.h

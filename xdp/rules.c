@@ -125,65 +125,14 @@ rules_check(const struct mit_rule *r, const char **why)
 	return 0;
 }
 
-static void
-copy_ranges(struct xdp_range *dst, const struct mit_range *src, uint8_t n)
+uint32_t
+rules_action(const struct mit_rule *r)
 {
-	int i;
-
-	for (i = 0; i < n && i < XDP_MAX_RANGES; i++) {
-		dst[i].lo = src[i].lo;
-		dst[i].hi = src[i].hi;
-	}
-}
-
-void
-rules_compile(const struct mit_rule *r, uint32_t ctr, struct xdp_spec *s)
-{
-	uint8_t mask[16] = { 0 };
-	int i;
-
-	memset(s, 0, sizeof(*s));
-	s->ctr = ctr;
-	s->present = r->present;
-	s->family = r->dst.family == AF_INET ? 4 : 6;
 	/* rate 0 polices everything away: that is a drop */
-	s->action = r->action;
 	if ((r->action == MIT_ACT_RATE_BPS || r->action == MIT_ACT_RATE_PPS) &&
 	    r->rate == 0)
-		s->action = XDP_ACT_DROP;
-	if (r->present & MIT_F_SRC) {
-		for (i = 0; i < r->src.len; i++)
-			mask[i / 8] |= 0x80 >> (i % 8);
-		memcpy(s->src_mask, mask, 16);
-		memcpy(s->src, r->src.addr, 16);
-		if (r->src.family == AF_INET) {
-			/* the program keeps an IPv4 source in word 0 */
-			memset((uint8_t *)s->src + 4, 0, 12);
-			memset((uint8_t *)s->src_mask + 4, 0, 12);
-		}
-		for (i = 0; i < 4; i++)
-			s->src[i] &= s->src_mask[i];
-	}
-	s->nproto = r->nproto;
-	memcpy(s->proto, r->proto, sizeof(s->proto));
-	s->ndport = r->ndport;
-	s->nsport = r->nsport;
-	s->nport = r->nport;
-	s->nicmp_type = r->nicmp_type;
-	s->nicmp_code = r->nicmp_code;
-	s->npkt_len = r->npkt_len;
-	copy_ranges(s->dport, r->dport, r->ndport);
-	copy_ranges(s->sport, r->sport, r->nsport);
-	copy_ranges(s->port, r->port, r->nport);
-	copy_ranges(s->icmp_type, r->icmp_type, r->nicmp_type);
-	copy_ranges(s->icmp_code, r->icmp_code, r->nicmp_code);
-	copy_ranges(s->pkt_len, r->pkt_len, r->npkt_len);
-	s->tcp_mask = r->tcp_flags_mask;
-	s->tcp_value = r->tcp_flags_value;
-	s->frag_mask = r->frag_mask;
-	s->frag_value = r->frag_value;
-	s->flow_label = r->flow_label;
-	s->dscp_set = r->dscp_set;
+		return XDP_ACT_DROP;
+	return r->action;
 }
 
 /*

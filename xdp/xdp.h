@@ -22,9 +22,8 @@
 
 /* Checks that the backend can carry r. 0, -EINVAL or -EOPNOTSUPP + why. */
 int	rules_check(const struct mit_rule *r, const char **why);
-/* Compiles r into the map value the XDP program reads. */
-void	rules_compile(const struct mit_rule *r, uint32_t ctr,
-	    struct xdp_spec *s);
+/* The action code the XDP program applies for r (rate 0 is a drop). */
+uint32_t rules_action(const struct mit_rule *r);
 /*
  * RFC 8955 §5.1 order: < 0 when a has higher precedence (matches first).
  * Rules with equal components are ordered by id.
@@ -49,6 +48,37 @@ int	rules_parse_prefix(const char *s, struct mit_prefix *p);
  */
 const char	*xdp_limits(void);
 
+#define XDP_STR_(x)	#x
+#define XDP_STR(x)	XDP_STR_(x)
+
+/* classify.c: one prefix class -> the word image the program searches. */
+struct cref {
+	const struct mit_rule	*r;
+	uint64_t		 group;
+	uint32_t		 ctr;
+};
+
+struct class_image {
+	uint64_t	*w;
+	uint32_t	 len;		/* words; 0 for a class of no rules */
+	uint32_t	 nfields;
+};
+
+/* A packet as class_eval() sees it: v[f] for field bit f (v[2] dport,
+ * v[3] sport also serve "port"), has[f] 0 when the L4 header is absent. */
+struct class_pkt {
+	int			family;		/* 4 or 6 */
+	int			has[XDP_NFIELDS];
+	unsigned __int128	v[XDP_NFIELDS];
+};
+
+int	class_build(const struct cref *refs, uint32_t n, int family,
+	    struct class_image *img, const char **why);
+void	class_place(struct class_image *img, uint32_t base, uint32_t order);
+void	class_free(struct class_image *img);
+long	class_eval(const uint64_t *words, uint32_t base,
+	    const struct class_pkt *p);
+
 /* loader.c */
 struct xdp_global_stats {
 	uint64_t	gen;
@@ -58,7 +88,8 @@ struct xdp_global_stats {
 	uint64_t	malformed_passed;
 	uint64_t	malformed_dropped;
 	uint64_t	nonip;
-	uint64_t	depth_exceeded;
+	uint64_t	words_used;	/* classifier words allocated */
+	uint64_t	words_max;
 };
 
 int	xdp_prog_fd(void);		/* for BPF_PROG_TEST_RUN in tests */

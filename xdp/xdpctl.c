@@ -281,14 +281,12 @@ cmd_status(void)
 			sum.malformed_passed += gst[cpu].malformed_passed;
 			sum.malformed_dropped += gst[cpu].malformed_dropped;
 			sum.nonip += gst[cpu].nonip;
-			sum.depth_exceeded += gst[cpu].depth_exceeded;
 		}
 		printf("malformed_passed %llu malformed_dropped %llu "
-		    "nonip %llu depth_exceeded %llu\n",
+		    "nonip %llu\n",
 		    (unsigned long long)sum.malformed_passed,
 		    (unsigned long long)sum.malformed_dropped,
-		    (unsigned long long)sum.nonip,
-		    (unsigned long long)sum.depth_exceeded);
+		    (unsigned long long)sum.nonip);
 	}
 	free(gst);
 	return 0;

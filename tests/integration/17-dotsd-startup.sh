@@ -135,8 +135,7 @@ PRT=$(def mitigate/mitigate.h MIT_MAX_PORTS)
 PRO=$(def mitigate/mitigate.h MIT_MAX_PROTO)
 GRP=$(def mitigate/mitigate.h MIT_MAX_GROUP_RULES)
 NAM=$(def dotsd/mitreq_int.h MAX_NAMES)
-CAND=$(def xdp/dotsd_shared.h XDP_MAX_CAND)
-DEPTH=$(def xdp/dotsd_shared.h XDP_MAX_DEPTH)
+CLS=$(def xdp/dotsd_shared.h XDP_CLASS_RULES)
 BUSY=$(def dotsd/mitreq.h MITREQ_BUSY_RETRY)
 CPORTS=$(def dots-client/client.h CLIENT_MAX_PORTS)
 "$DOTSD" -nv -f "$SRC/tests/vectors/conf/deploy-xdp.conf.in" >"$T/nv" 2>&1
@@ -144,7 +143,7 @@ bad=
 for want in \
     "# request (4.00 beyond): targets $TGT, port-ranges $PRT, protocols $PRO, target-names $NAM" \
     "# mitigation (5.03 beyond): rules-per-group $GRP (one mitigation at one level)" \
-    "# xdp (5.03 beyond): rules-per-prefix $CAND, nested-prefixes $DEPTH, rules-per-group $GRP" \
+    "# xdp (5.03 beyond): rules-covering-a-prefix $CLS, rules-per-group $GRP" \
     "# engine and backend refusals are 5.03 with Max-Age $BUSY; malformed or unauthorized requests 4.00"; do
 	grep -qxF "$want" "$T/nv" || { fail "-nv lacks \"$want\""; bad=1; }
 done
@@ -155,7 +154,7 @@ bad=
 	fail "-nv output does not parse"
 for want in ".It $TGT targets" ".It $PRT port ranges" ".It $PRO protocols" \
     ".It $NAM names" ".It $GRP rules per mitigation and level" \
-    ".It $CAND rules per destination prefix" ".It $DEPTH nested prefixes" \
+    ".It $CLS rules covering one destination" \
     "Unavailable) and Max-Age $BUSY: the client may retry later, or ask for less."; do
 	grep -qxF "$want" "$SRC/doc/dotsd.conf.5" ||
 		{ fail "dotsd.conf(5) LIMITS lacks \"$want\""; bad=1; }
