@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "dotsd/store.h"
 #include "dotsd/store_dc.h"
 #include "lib/log.h"
 
@@ -138,6 +139,7 @@ store_dc_put(const struct store_dc_row *r)
 
 	if (sdc.db == NULL)
 		return -ENOTCONN;
+	store_group_yield();	/* the group's write lock would block this */
 	sqlite3_bind_int(st, 1, r->kind);
 	sqlite3_bind_text(st, 2, r->cuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->name, -1, SQLITE_STATIC);
@@ -156,6 +158,7 @@ store_dc_del(uint8_t kind, const char *cuid, const char *name)
 
 	if (sdc.db == NULL)
 		return -ENOTCONN;
+	store_group_yield();	/* the group's write lock would block this */
 	sqlite3_bind_int(st, 1, kind);
 	sqlite3_bind_text(st, 2, cuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -169,6 +172,7 @@ store_dc_del_client(const char *cuid)
 
 	if (sdc.db == NULL)
 		return -ENOTCONN;
+	store_group_yield();	/* the group's write lock would block this */
 	sqlite3_bind_text(st, 1, cuid, -1, SQLITE_STATIC);
 	return sdc_step(st);
 }
