@@ -598,8 +598,7 @@ put_request(const struct dots_peer *peer, const struct dots_uri *uri,
 		/* §3: enforced once the request is accepted */
 		if (rq.has_acl && r->code >= 200 && r->code < 300)
 			put_acl_list(c, uri->cuid, acls, 1, r);
-		json_decref(acls);
-		return;
+		goto out;	/* scope moved, or ours to free */
 	}
 	/* names to resolve first: the activation types change now */
 	if (rq.has_acl && put_acl_list(c, uri->cuid, acls, 1, r) != 0)
@@ -616,6 +615,7 @@ put_request(const struct dots_peer *peer, const struct dots_uri *uri,
 	ctx->job.put = ctx;
 	r->async = 1;
 	TAILQ_INSERT_TAIL(&mitreq_pending, ctx, entry);
+	json_decref(acls);	/* ctx keeps rq.scope, not the copy */
 	mitreq_targets_resolve(&ctx->job);	/* may answer at once */
 	return;
  out:
