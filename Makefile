@@ -31,7 +31,7 @@ endif
 endif
 
 PKGS	:= libcoap-3-openssl libyang openssl libcbor sqlite3 jansson libbpf \
-	   libnl-3.0 libnl-route-3.0 libcares
+	   libnl-3.0 libnl-route-3.0 libcares libevent_openssl
 
 WARN	:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \

@@ -43,12 +43,17 @@ static const char *const client_cols[] = {
 	"mitigations", "max-mitigations", "mitigate-with", NULL
 };
 
+static const char *const acl_cols[] = {
+	"client", "cuid", "acl", "ace", "activation", "active", "pkts",
+	"bytes", NULL
+};
+
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: dotsctl [-j] [-s socket] command\n"
 	    "commands:\n"
-	    "  show mitigations | sessions | clients | counters | received\n"
+	    "  show mitigations | sessions | clients | counters | received | acls\n"
 	    "  reconcile\n"
 	    "  withdraw CLIENT MID\n"
 	    "  log verbose N\n");
@@ -67,7 +72,8 @@ build_request(int argc, char **argv)
 	    strcmp(argv[1], "sessions") == 0 ||
 	    strcmp(argv[1], "clients") == 0 ||
 	    strcmp(argv[1], "counters") == 0 ||
-	    strcmp(argv[1], "received") == 0)) {
+	    strcmp(argv[1], "received") == 0 ||
+	    strcmp(argv[1], "acls") == 0)) {
 		snprintf(cmd, sizeof(cmd), "show %s", argv[1]);
 		return json_pack("{s:s}", "command", cmd);
 	}
@@ -280,6 +286,8 @@ print_human(const char *cmd, json_t *result)
 		print_table(result, sess_cols, "sessions");
 	else if (strcmp(cmd, "show clients") == 0)
 		print_table(result, client_cols, "clients");
+	else if (strcmp(cmd, "show acls") == 0)
+		print_table(result, acl_cols, "acls");
 	else if (strcmp(cmd, "show counters") == 0)
 		print_object(result);
 	else if (strcmp(cmd, "show received") == 0) {

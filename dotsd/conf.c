@@ -31,6 +31,7 @@ static const struct keyword keywords[] = {
 	{ "certificate",		KW_CERTIFICATE,		CTX_TOP },
 	{ "client",			KW_CLIENT,		CTX_TOP },
 	{ "control",			KW_CONTROL,		CTX_TOP },
+	{ "data-channel",		KW_DATA_CHANNEL,	CTX_TOP },
 	{ "database",			KW_DATABASE,		CTX_TOP },
 	{ "gateway",			KW_GATEWAY,		CTX_CLIENT },
 	{ "heartbeat-interval",		KW_HEARTBEAT_INTERVAL,	CTX_SESSION },

@@ -14,6 +14,8 @@
 #define DOTS_PORT		4646
 #define CONF_MAX_LISTEN		16
 #define CONF_MAX_PREFIXES	64	/* per client */
+#define CONF_MAX_DC_LISTEN	4	/* data channel listeners */
+#define DC_PORT			443	/* RESTCONF over HTTPS */
 
 enum listen_proto {
 	LISTEN_DTLS = 0,	/* CoAP over DTLS, UDP */
@@ -81,6 +83,8 @@ struct dotsd_conf {
 	char		path[PATH_MAX];
 	struct listen_conf listen[CONF_MAX_LISTEN];
 	int		nlisten;
+	struct listen_conf dc_listen[CONF_MAX_DC_LISTEN];	/* RFC 8783 */
+	int		ndc_listen;
 	char		cert[PATH_MAX];		/* server certificate chain */
 	char		key[PATH_MAX];
 	char		ca[PATH_MAX];		/* CA for client certificates */

@@ -100,6 +100,10 @@ conf_check_credentials(struct parser *p)
 		return conf_perr(p, line, "\"certificate\" without \"key\"");
 	if (c->key[0] != '\0' && c->cert[0] == '\0')
 		return conf_perr(p, line, "\"key\" without \"certificate\"");
+	if (c->ndc_listen > 0 && (c->cert[0] == '\0' || c->ca[0] == '\0'))
+		return conf_perr(p, c->dc_listen[0].line, "the data channel "
+		    "needs \"certificate\", \"key\" and \"ca\" (mutual "
+		    "X.509)");
 	if (need_ca && c->ca[0] == '\0')
 		return conf_perr(p, line, "clients named by cn or san-dns need "
 		    "a \"ca\"");

@@ -77,6 +77,44 @@ st_listen(struct parser *p, const struct stmt *st)
 	return 0;
 }
 
+/* data-channel listen ADDR [port N]: RFC 8783 RESTCONF over HTTPS */
+static int
+st_data_channel(struct parser *p, const struct stmt *st)
+{
+	static const char usage[] = "data-channel listen ADDR [port N]";
+	struct dotsd_conf *c = p->conf;
+	struct listen_conf *l;
+	char	 addr[64];
+	uint32_t port = DC_PORT;
+	int	 i;
+
+	if ((st->ntok != 3 && st->ntok != 5) ||
+	    strcmp(st->tok[1].s, "listen") != 0 ||
+	    (st->ntok == 5 && strcmp(st->tok[3].s, "port") != 0))
+		return conf_perr(p, st->line, "usage: %s", usage);
+	if (conf_value_addr(st->tok[2].s, addr, sizeof(addr)) != 0)
+		return conf_perr(p, st->line, "bad data-channel address "
+		    "\"%s\"", st->tok[2].s);
+	if (st->ntok == 5 &&
+	    conf_value_u32(st->tok[4].s, 1, 65535, &port) != 0)
+		return conf_perr(p, st->line, "bad port \"%s\"",
+		    st->tok[4].s);
+	for (i = 0; i < c->ndc_listen; i++)
+		if (c->dc_listen[i].port == port &&
+		    strcmp(c->dc_listen[i].addr, addr) == 0)
+			return conf_perr(p, st->line, "duplicate data-channel "
+			    "listener %s port %u", addr, port);
+	if (c->ndc_listen == CONF_MAX_DC_LISTEN)
+		return conf_perr(p, st->line, "more than %d data-channel "
+		    "listeners", CONF_MAX_DC_LISTEN);
+	l = &c->dc_listen[c->ndc_listen++];
+	l->proto = LISTEN_TLS;
+	snprintf(l->addr, sizeof(l->addr), "%s", addr);
+	l->port = (uint16_t)port;
+	l->line = st->line;
+	return 0;
+}
+
 /* resolver ADDR | ADDR:PORT | [ADDR6]:PORT -> c-ares csv entry */
 static int
 st_resolver(struct parser *p, const struct stmt *st)
@@ -225,6 +263,8 @@ conf_top_stmt(struct parser *p, const struct stmt *st, int kw)
 		return conf_value_st_path(p, st, c->yang_dir, sizeof(c->yang_dir));
 	case KW_METRICS:
 		return st_metrics(p, st);
+	case KW_DATA_CHANNEL:
+		return st_data_channel(p, st);
 	case KW_RESOLVER:
 		return st_resolver(p, st);
 	case KW_LIFETIME:

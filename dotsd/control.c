@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "dotsd/acl.h"
 #include "dotsd/control.h"
 #include "dotsd/mitreq.h"
 #include "dotsd/signal.h"
@@ -366,6 +367,8 @@ dispatch(const json_t *req)
 		return show_dump(mitreq_dump());
 	if (strcmp(cmd, "show sessions") == 0)
 		return show_dump(signal_dump());
+	if (strcmp(cmd, "show acls") == 0)
+		return show_dump(acl_dump());
 	if (strcmp(cmd, "show clients") == 0)
 		return reply_ok(clients_json());
 	if (strcmp(cmd, "show counters") == 0)

@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dotsd/acl.h"
 #include "dotsd/conf.h"
 #include "dotsd/control.h"
+#include "dotsd/datachan.h"
 #include "dotsd/mitreq.h"
 #include "dotsd/resolve.h"
 #include "dotsd/signal.h"
@@ -86,7 +88,10 @@ do_reload(void)
 	    nc->psk != conf->psk || strcmp(nc->db, conf->db) != 0 ||
 	    strcmp(nc->control, conf->control) != 0 ||
 	    strcmp(nc->metrics_addr, conf->metrics_addr) != 0 ||
-	    nc->metrics_port != conf->metrics_port || !same_kv(nc, conf))
+	    nc->metrics_port != conf->metrics_port || !same_kv(nc, conf) ||
+	    nc->ndc_listen != conf->ndc_listen || memcmp(nc->dc_listen,
+	    conf->dc_listen, sizeof(nc->dc_listen[0]) *
+	    (size_t)nc->ndc_listen) != 0)
 		log_warnx("reload: listeners, credentials, database, sockets "
 		    "and backend blocks change only with a restart");
 	if (signal_reconf(nc) != 0) {
@@ -96,6 +101,8 @@ do_reload(void)
 		return;
 	}
 	mitreq_reconf(nc);
+	acl_reconf(nc);
+	datachan_reconf(nc);
 	control_set_conf(nc);
 	conf_free(conf);
 	conf = nc;
@@ -194,7 +201,8 @@ setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
 
 /* Collects every module's descriptors; returns how many. */
 static int
-gather(struct pollfd *pfd, int *nsig, int *nres, int *nctl, int *nmet)
+gather(struct pollfd *pfd, int *nsig, int *nres, int *nctl, int *nmet,
+    int *ndc)
 {
 	int n = 0;
 
@@ -206,6 +214,8 @@ gather(struct pollfd *pfd, int *nsig, int *nres, int *nctl, int *nmet)
 	n += *nctl;
 	*nmet = metrics_pollfds(pfd + n, MAX_PFD - n);
 	n += *nmet;
+	*ndc = datachan_pollfds(pfd + n, MAX_PFD - n);
+	n += *ndc;
 	return n;
 }
 
@@ -252,7 +262,7 @@ loop(void)
 	struct pollfd pfd[MAX_PFD];
 	struct timespec ts;
 	time_t last_tick = 0, now, started = time(NULL);
-	int n, nsig, nres, nctl, nmet, timeout, off, repaired = 0;
+	int n, nsig, nres, nctl, nmet, ndc, timeout, off, repaired = 0;
 	int rfd, more = 0;
 
 	while (!quit) {
@@ -261,7 +271,7 @@ loop(void)
 			reload = 0;
 			do_reload();
 		}
-		n = gather(pfd, &nsig, &nres, &nctl, &nmet);
+		n = gather(pfd, &nsig, &nres, &nctl, &nmet, &ndc);
 		/* received rules (BGP flowspec) wake the loop at once */
 		if ((rfd = engine_recv_fd()) >= 0 && n < MAX_PFD)
 			pfd[n++] = (struct pollfd){ .fd = rfd, .events = POLLIN };
@@ -287,6 +297,8 @@ loop(void)
 		control_process(pfd + off, nctl);
 		off += nctl;
 		metrics_process(pfd + off, nmet);
+		off += nmet;
+		datachan_process(pfd + off, ndc);
 		more = engine_recv_process();
 
 		now = time(NULL);
@@ -294,6 +306,7 @@ loop(void)
 			last_tick = now;
 			signal_tick(now);
 			mitreq_tick(now);
+			acl_tick(now);
 			engine_tick(now);
 		}
 	}
@@ -412,9 +425,13 @@ main(int argc, char *argv[])
 	if (mitreq_load(conf, time(NULL)) != 0)
 		fatalx("cannot reload stored mitigations");
 	mitreq_group_commit(1);		/* flushed once per wake-up */
+	if (acl_init(conf, time(NULL), err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	if (conf->signal_off)
 		log_info("signal channel off: enforcing received rules only");
 	else if (signal_init(conf, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (datachan_init(conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	control_set_conf(conf);
 	if (conf->control[0] != '\0' &&
@@ -429,8 +446,10 @@ main(int argc, char *argv[])
 
 	log_info("shutting down");
 	metrics_fini();
+	datachan_fini();
 	control_fini();
 	signal_fini();
+	acl_fini();
 	mitreq_fini();
 	resolve_fini();
 	/* Backends stop; pinned XDP programs keep dropping (xdp/loader.c). */

@@ -61,6 +61,35 @@ const char *mitreq_limits(void);
 void	mitreq_tick(time_t now);
 /* Does this client have an active mitigation (selects mitigating-config)? */
 int	mitreq_active(const struct client_conf *c);
+/* Does cuid of client c have one (RFC 8783 activate-when-mitigating)? */
+int	mitreq_cuid_active(const struct client_conf *c, const char *cuid);
+/*
+ * The data channel's alias store (RFC 8783 §6, RFC 9132 §4.4.1.2
+ * alias-name): fills the alias's targets into the arrays of *out. Set
+ * once at start; without it every alias is unknown. Returns 0 or -ENOENT.
+ */
+struct mitreq_alias {
+	uint8_t		nprefix;
+	struct mit_prefix prefix[MIT_MAX_TARGETS];
+	uint8_t		nports;
+	struct mit_range ports[MIT_MAX_PORTS];
+	uint8_t		nproto;
+	uint8_t		proto[MIT_MAX_PROTO];
+	uint8_t		nnames;			/* FQDNs to resolve */
+	char		names[16][256];
+};
+typedef int (*mitreq_alias_fn)(const struct client_conf *, const char *cuid,
+    const char *name, struct mitreq_alias *out);
+void	mitreq_set_alias_lookup(mitreq_alias_fn fn);
+/*
+ * The data channel's ACLs (RFC 9133 acl-list): with activation NULL, 0 if
+ * ACL name of (c, cuid) exists, else -ENOENT; otherwise sets its
+ * activation-type ("immediate", ...): 0 or -errno. Without it every
+ * acl-name is unknown.
+ */
+typedef int (*mitreq_acl_fn)(const struct client_conf *, const char *cuid,
+    const char *name, const char *activation);
+void	mitreq_set_acl_hook(mitreq_acl_fn fn);
 /* Requests restored with names only, not enforced until they resolve. */
 int	mitreq_unresolved(void);
 /* Signal channel of c lost / back (activates preconfigured requests). */

@@ -323,6 +323,18 @@ mitreq_active(const struct client_conf *c)
 }
 
 int
+mitreq_cuid_active(const struct client_conf *c, const char *cuid)
+{
+	struct mreq	*m;
+
+	TAILQ_FOREACH(m, &mitreq_list, entry)
+		if (m->client == c && m->in_engine && mitreq_fsm_live(m) &&
+		    strcmp(m->cuid, cuid) == 0)
+			return 1;
+	return 0;
+}
+
+int
 mitreq_unresolved(void)
 {
 	struct mreq	*m;

@@ -95,12 +95,12 @@ group_end(void)
 	struct held	*h;
 	int		 rc = 0, n = grp.n;
 
-	if (!grp.open)
-		return 0;
-	grp.open = 0;
-	if ((rc = store_group_commit()) < 0)
+	/* not open: answers held after a mid-request commit (a write that
+	 * is not the group's ended it) are durable already */
+	if (grp.open && (rc = store_group_commit()) < 0)
 		log_warnx("store: group commit of %d request%s failed: %s", n,
 		    n == 1 ? "" : "s", strerror(-rc));
+	grp.open = 0;
 	while ((h = TAILQ_FIRST(&grp.held)) != NULL) {
 		TAILQ_REMOVE(&grp.held, h, entry);
 		grp.n--;

@@ -544,13 +544,7 @@ mitreq_parse_req(const json_t *body, int efficacy, struct req *rq, char *why,
 		snprintf(why, whylen, "lifetime is mandatory");
 		goto fail400;
 	}
-	if (rq->has_acl) {
-		/* RFC 9133: no ACL exists before the data channel does */
-		snprintf(why, whylen, "acl-list: unknown acl-name");
-		json_decref(rq->scope);
-		rq->scope = NULL;
-		return 404;
-	}
+	/* RFC 9133 acl-list: the names are checked by mitreq_put */
 	return 0;
  bad_value:
 	snprintf(why, whylen, "%s: %s", k, err);
@@ -560,17 +554,47 @@ mitreq_parse_req(const json_t *body, int efficacy, struct req *rq, char *why,
 	return 400;
 }
 
+static mitreq_alias_fn alias_lookup;
+
+void
+mitreq_set_alias_lookup(mitreq_alias_fn fn)
+{
+	alias_lookup = fn;
+}
+
 /*
- * Alias store seam (RFC 8783 §6.1 aliases of this client). The data
- * channel will back this; until then every alias is unknown (-ENOENT).
- * On success it adds the alias's prefixes, ports, protocols and names to
- * rq, as §4.4.1.3 merges them with the other target lists.
+ * Alias store seam (RFC 8783 §6.1 aliases of this client), backed by the
+ * data channel (dotsd/acl.c) through mitreq_set_alias_lookup(). On
+ * success it adds the alias's prefixes, ports, protocols and names to
+ * rq, as §4.4.1.3 merges them with the other target lists. -ENOENT for
+ * an unknown alias, -E2BIG when the merged lists overflow.
  */
 int
 mitreq_parse_alias(const struct client_conf *c, const char *cuid,
     const char *alias, struct req *rq)
 {
-	return -ENOENT;
+	static struct mitreq_alias a;	/* 4 KiB of names: not on the stack */
+	int	i, r;
+
+	if (alias_lookup == NULL || alias == NULL)
+		return -ENOENT;
+	memset(&a, 0, sizeof(a));
+	if ((r = alias_lookup(c, cuid, alias, &a)) != 0)
+		return r;
+	if (rq->nprefix + a.nprefix > MIT_MAX_TARGETS ||
+	    rq->nports + a.nports > MIT_MAX_PORTS ||
+	    rq->nproto + a.nproto > MIT_MAX_PROTO ||
+	    rq->nnames + a.nnames > MAX_NAMES)
+		return -E2BIG;
+	for (i = 0; i < a.nprefix; i++)
+		rq->prefix[rq->nprefix++] = a.prefix[i];
+	for (i = 0; i < a.nports; i++)
+		rq->ports[rq->nports++] = a.ports[i];
+	for (i = 0; i < a.nproto; i++)
+		rq->proto[rq->nproto++] = a.proto[i];
+	for (i = 0; i < a.nnames; i++)
+		snprintf(rq->names[rq->nnames++], NAME_LEN, "%s", a.names[i]);
+	return 0;
 }
 
 const char *

@@ -494,12 +494,58 @@ put_decide(const struct dots_peer *peer, const struct dots_uri *uri,
 	free(cand);
 }
 
+static mitreq_acl_fn acl_hook;
+
+void
+mitreq_set_acl_hook(mitreq_acl_fn fn)
+{
+	acl_hook = fn;
+}
+
+/*
+ * RFC 9133 §3 acl-list of a request: with apply 0, checks that every
+ * acl-name is an ACL of (c, cuid) (4.04 otherwise); with apply 1 sets
+ * their activation types (5.03 naming the failed update otherwise).
+ * Returns 0 or -1 with r filled.
+ */
+static int
+put_acl_list(const struct client_conf *c, const char *cuid,
+    const json_t *acls, int apply, struct dots_reply *r)
+{
+	const json_t	*e;
+	const char	*name, *act;
+	size_t		 i;
+
+	json_array_foreach(acls, i, e) {
+		name = json_string_value(json_object_get(e, "acl-name"));
+		act = json_string_value(json_object_get(e, "activation-type"));
+		if (name == NULL || acl_hook == NULL ||
+		    acl_hook(c, cuid, name, NULL) == -ENOENT) {
+			mitreq_reply_err(r, 404, "acl-list: unknown acl-name "
+			    "\"%s\"", name ? name : "");
+			return -1;
+		}
+		if (!apply || act == NULL)
+			continue;
+		if (acl_hook(c, cuid, name, act) != 0) {
+			json_decref(r->body);
+			r->body = NULL;
+			mitreq_reply_err(r, 503, "acl-list: cannot set acl %s "
+			    "to %s", name, act);
+			r->max_age = BUSY_RETRY;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void
 put_request(const struct dots_peer *peer, const struct dots_uri *uri,
     const json_t *body, int efficacy, struct dots_reply *r)
 {
 	const struct client_conf *c = peer->client;
 	const json_t	*aliases, *a;
+	json_t		*acls = NULL;
 	struct putctx	*ctx;
 	struct req	 rq;
 	char		 why[200];
@@ -526,14 +572,8 @@ put_request(const struct dots_peer *peer, const struct dots_uri *uri,
 		    "client", c->name, uri->cuid);
 		goto out;
 	}
-	if (mitreq_targets_authorize(c, rq.prefix, rq.nprefix, why,
-	    sizeof(why)) < 0) {
-		mitreq_reply_err(r, 400, "%s", why);
-		log_warnx("mitigation PUT from %s mid %u: %s", c->name,
-		    uri->mid, why);
-		goto out;
-	}
-	/* §4.4.1.3: aliases must be this client's (data channel) */
+	/* §4.4.1.3: aliases must be this client's (data channel); their
+	 * prefixes are authorized with the others */
 	aliases = json_object_get(rq.scope, "alias-name");
 	json_array_foreach(aliases, i, a)
 		if (mitreq_parse_alias(c, uri->cuid, json_string_value(a),
@@ -542,10 +582,27 @@ put_request(const struct dots_peer *peer, const struct dots_uri *uri,
 			    json_string_value(a));
 			goto out;
 		}
-	if (rq.nnames == 0) {
-		put_decide(peer, uri, &rq, efficacy, NULL, r);
+	if (mitreq_targets_authorize(c, rq.prefix, rq.nprefix, why,
+	    sizeof(why)) < 0) {
+		mitreq_reply_err(r, 400, "%s", why);
+		log_warnx("mitigation PUT from %s mid %u: %s", c->name,
+		    uri->mid, why);
 		goto out;
 	}
+	/* RFC 9133: every named ACL must be this client's, else 4.04 */
+	acls = json_deep_copy(json_object_get(rq.scope, ACL_KEY));
+	if (rq.has_acl && put_acl_list(c, uri->cuid, acls, 0, r) != 0)
+		goto out;
+	if (rq.nnames == 0) {
+		put_decide(peer, uri, &rq, efficacy, NULL, r);
+		/* §3: enforced once the request is accepted */
+		if (rq.has_acl && r->code >= 200 && r->code < 300)
+			put_acl_list(c, uri->cuid, acls, 1, r);
+		goto out;	/* scope moved, or ours to free */
+	}
+	/* names to resolve first: the activation types change now */
+	if (rq.has_acl && put_acl_list(c, uri->cuid, acls, 1, r) != 0)
+		goto out;
 	if (peer->pending == NULL || (ctx = calloc(1, sizeof(*ctx))) == NULL) {
 		mitreq_reply_err(r, 503, "cannot resolve names now");
 		r->max_age = BUSY_RETRY;
@@ -558,9 +615,11 @@ put_request(const struct dots_peer *peer, const struct dots_uri *uri,
 	ctx->job.put = ctx;
 	r->async = 1;
 	TAILQ_INSERT_TAIL(&mitreq_pending, ctx, entry);
+	json_decref(acls);	/* ctx keeps rq.scope, not the copy */
 	mitreq_targets_resolve(&ctx->job);	/* may answer at once */
 	return;
  out:
+	json_decref(acls);
 	json_decref(rq.scope);
 }
 

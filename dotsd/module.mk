@@ -77,7 +77,9 @@ $(OUT)/fuzz/mitreq_put_fuzz: tests/fuzz/mitreq_put_fuzz.c $(DOTSD_MIT_SRCS) \
 # signal channel + main (owner: transport/sessions).
 DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/signal_async.c \
 		   dotsd/signal_obs.c dotsd/signal_reply.c dotsd/signal_req.c \
-		   dotsd/signal_tls.c dotsd/signal_uri.c dotsd/session.c
+		   dotsd/signal_tls.c dotsd/signal_uri.c dotsd/session.c \
+		   dotsd/datachan.c dotsd/datachan_res.c dotsd/acl.c \
+		   dotsd/acl_compile.c dotsd/store_dc.c
 DOTSD_SIG_OBJS	:= $(DOTSD_SIG_SRCS:%.c=$(OUT)/%.o)
 PROGS		+= $(OUT)/bin/dotsd
 $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
@@ -100,3 +102,15 @@ $(OUT)/fuzz/signal_uri_fuzz: tests/fuzz/signal_uri_fuzz.c dotsd/signal_uri.c \
 		dotsd/signal_uri.h
 # end signal channel
 
+
+# RFC 8783 data channel (owner: data channel): HTTPS thread, RESTCONF
+# resources, ACL/alias store. make bench: a 1,000-entry ACL PUT -> XDP.
+BENCHES		+= tests/bench/datachan-bench.sh
+tests/bench/datachan-bench.sh: $(OUT)/bin/dotsd $(OUT)/bin/dotsd-xdp \
+	$(OUT)/bin/dotsctl $(OUT)/bin/dots-client $(OUT)/tests/xdp-traffic
+# libFuzzer: RESTCONF path + body -> YANG validation -> ACL entry compile
+FUZZERS		+= $(OUT)/fuzz/datachan_fuzz
+$(OUT)/fuzz/datachan_fuzz: tests/fuzz/datachan_fuzz.c dotsd/datachan.c \
+	dotsd/acl_compile.c dotsd/authz.c dotsd/prefix.c $(YANG_SRCS) \
+	$(LIB_SRCS) dotsd/datachan_int.h dotsd/acl.h
+$(OUT)/fuzz/datachan_fuzz: FUZZ_CFLAGS += -DDOTSD_SRCDIR='"$(CURDIR)"'

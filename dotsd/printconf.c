@@ -146,6 +146,9 @@ conf_print(FILE *f, const struct dotsd_conf *c)
 		fprintf(f, "listen on %s port %u %s\n", l->addr, l->port,
 		    l->proto == LISTEN_DTLS ? "dtls" : "tls");
 	}
+	for (i = 0; i < c->ndc_listen; i++)
+		fprintf(f, "data-channel listen %s port %u\n",
+		    c->dc_listen[i].addr, c->dc_listen[i].port);
 	print_path(f, "certificate", c->cert);
 	print_path(f, "key", c->key);
 	print_path(f, "ca", c->ca);

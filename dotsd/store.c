@@ -381,6 +381,12 @@ foreign_write(void)
 		group_hook();
 }
 
+void
+store_group_yield(void)
+{
+	foreign_write();
+}
+
 int
 store_mit_put(const struct store_mit *m)
 {

@@ -152,7 +152,7 @@ compile_validate(const struct mitigation *m, char *err, size_t errlen)
 	int	i, r;
 
 	if (m->id > MIT_ID_MAX) {
-		snprintf(err, errlen, "id %llu above 2^62-1",
+		snprintf(err, errlen, "id %llu above 2^61-1",
 		    (unsigned long long)m->id);
 		return -EINVAL;
 	}

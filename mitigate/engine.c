@@ -462,6 +462,7 @@ engine_stop(void)
 	for (i = nbackends; i-- > 0;)
 		if (backends[i]->stop != NULL)
 			backends[i]->stop();
+	filter_stop();
 	for (i = 0; i < table_size; i++)
 		for (e = table[i]; e != NULL; e = next) {
 			next = e->next;
@@ -803,6 +804,8 @@ engine_reapply(const struct mit_backend *be, uint64_t group)
 	char		  err[128];
 	int		  slot = GROUP_SLOT(group), r;
 
+	if (IS_FILTER_GROUP(group))
+		return filter_reapply(be, group);
 	if (slot == SLOT_RECV)
 		return recv_reapply(be, group);
 	if ((ep = engine_find(GROUP_ID(group))) == NULL)
@@ -842,6 +845,7 @@ engine_reconcile_backend(const struct mit_backend *be, char *report,
 				    engine_slot_backend(s) == be)
 					glist_add(GROUP_OF(e->m.id, s), &want);
 		}
+	filter_want(be, glist_add, &want);
 	if (be == engine_slot_backend(SLOT_LOCAL))
 		recv_groups(glist_add, &want);
 	if (have.oom || want.oom) {

@@ -31,10 +31,21 @@ enum slot {
  * dotsd's id (stable across restarts) and the slot, so a restarted dotsd
  * finds the groups a backend kept (pinned BPF maps) under the same ids.
  */
-#define MIT_ID_MAX		((UINT64_C(1) << 62) - 1)
+#define MIT_ID_MAX		((UINT64_C(1) << 61) - 1)
 #define GROUP_OF(id, slot)	((uint64_t)(id) << 2 | (uint64_t)(slot))
 #define GROUP_ID(group)		((group) >> 2)
 #define GROUP_SLOT(group)	((int)((group) & 3))
+
+/*
+ * Filter groups (filter.c) have bit 63 set, which no mitigation group
+ * can have (ids stop at 2^61-1), so the two spaces never collide and a
+ * backend's list() tells them apart after a restart. The slot bits say
+ * SLOT_LOCAL, so escalation names and sort order stay meaningful.
+ */
+#define FILTER_BIT		(UINT64_C(1) << 63)
+#define FILTER_GROUP(id)	(FILTER_BIT | (uint64_t)(id) << 2 | SLOT_LOCAL)
+#define FILTER_ID(group)	(((group) & ~FILTER_BIT) >> 2)
+#define IS_FILTER_GROUP(group)	(((group) & FILTER_BIT) != 0)
 
 /*
  * Rule ids: 24 bits of per-mitigation number (engine-assigned, kept while
@@ -77,6 +88,15 @@ uint32_t	 policy_client_rules(const char *);
 uint32_t	 policy_local_rules(void);
 uint32_t	 policy_announced(void);
 void		 policy_reset(void);
+
+/* engine.c */
+const struct mit_backend *engine_slot_backend(int);
+
+/* filter.c */
+void		 filter_want(const struct mit_backend *,
+		    void (*)(uint64_t, void *), void *);
+int		 filter_reapply(const struct mit_backend *, uint64_t);
+void		 filter_stop(void);
 
 /* compile.c */
 int		 compile_validate(const struct mitigation *, char *, size_t);

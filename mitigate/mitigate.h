@@ -373,4 +373,35 @@ size_t	engine_recv_count(void);
 void	engine_recv_ignored(uint64_t counts[MIT_RX_REASON_MAX]);
 const char *engine_recv_reason_name(int reason);
 
+/* ------------------------------------------------------------------ */
+/* Filters: RFC 8783 ACL entries, enforced locally as they are         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One filter: the rules of one access control entry of a client, already
+ * authorized by dotsd (destinations inside the client's domain). Filters
+ * live in a group id space of their own (internal.h FILTER_GROUP), apart
+ * from mitigations', and count towards the same ceilings (the client's
+ * max-rules and the local max-rules). Each filter is one backend group,
+ * so its counters are the entry's. Rule ids and kinds are assigned by the
+ * engine; every rule is MIT_KIND_FLOW on the local backend.
+ */
+#define MIT_FILTER_ID_MAX	((UINT64_C(1) << 60) - 1)
+
+struct mit_filter {
+	uint64_t	id;			/* dotsd's key, 1..MAX */
+	char		client[MIT_NAME_LEN];
+	struct mit_policy policy;
+	uint32_t	nrules;
+	struct mit_rule	rules[MIT_MAX_GROUP_RULES];
+};
+
+/* Install or replace filter f, all-or-nothing. 0 or -errno with err. */
+int	engine_filter_apply(const struct mit_filter *f, char *err,
+	    size_t errlen);
+/* Remove filter id (unknown: not an error). 0 or -errno. */
+int	engine_filter_withdraw(uint64_t id);
+/* Counters of filter id since first applied; -ENOENT if not in force. */
+int	engine_filter_stats(uint64_t id, struct mit_stats *st);
+
 #endif

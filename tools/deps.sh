@@ -28,7 +28,7 @@ set -e
 PKGS_build="make gcc pkg-config
 clang llvm bpftool libbpf-dev linux-libc-dev
 libcoap3-dev libssl-dev libyang2-dev libcbor-dev libjansson-dev
-libsqlite3-dev libnl-3-dev libnl-route-3-dev libc-ares-dev"
+libsqlite3-dev libnl-3-dev libnl-route-3-dev libc-ares-dev libevent-dev"
 
 # `make check`, besides the build:
 #   libclang-rt-14-dev      libFuzzer for the fuzz targets
@@ -36,8 +36,9 @@ libsqlite3-dev libnl-3-dev libnl-route-3-dev libc-ares-dev"
 #   iproute2, iputils-ping  network namespaces, veth
 #   python3                 CBOR vectors, JSON checks, the DNS test server
 #   gobgpd, bird2, exabgp   BGP peers of the 3x-bgp and 5x-e2e tests
+#   curl                    the independent RESTCONF client (data channel tests)
 PKGS_check="libclang-rt-14-dev libcoap3-bin openssl iproute2 iputils-ping
-python3 gobgpd bird2 exabgp"
+python3 gobgpd bird2 exabgp curl"
 
 # `make demo`: the namespace lab (tools/demo.sh, tests/integration/lib-lab.sh)
 PKGS_demo="iproute2 iputils-ping openssl gobgpd"

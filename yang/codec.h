@@ -94,6 +94,23 @@ const char	*codec_yang_default_dir(void);
  */
 struct ly_ctx;
 struct ly_ctx	*codec_yang_ctx(void);
+/*
+ * A new context with the same modules, for a thread of its own (the
+ * data channel's HTTP thread): libyang contexts are not shared across
+ * threads here. Caller ly_ctx_destroy()s it. 0 or -errno with err.
+ */
+int	codec_yang_ctx_new(const char *dir, struct ly_ctx **out, char *err,
+	    size_t errlen);
+
+/*
+ * validate_data.c: checks an RFC 8783 datastore tree, {"ietf-dots-data-
+ * channel:dots-data": {...}} in RFC 7951 JSON, against ietf-dots-data-
+ * channel and ietf-access-control-list in ctx (config only: read-only
+ * nodes are refused). Thread-safe for distinct contexts. 0, or -EBADMSG
+ * with the first libyang error in diag.
+ */
+int	codec_yang_validate_data(struct ly_ctx *ctx, const json_t *tree,
+	    char *diag, size_t diaglen);
 
 /*
  * The libyang form of a signal body (P8 in yang/modules/README.md): the

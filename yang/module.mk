@@ -5,7 +5,7 @@
 CODEC_SRCS	:= yang/codec.c yang/codec_read.c yang/codec_decode.c \
 		   yang/codec_encode.c
 CODEC_OBJS	:= $(CODEC_SRCS:%.c=$(OUT)/%.o)
-YANG_SRCS	:= $(CODEC_SRCS) yang/validate.c
+YANG_SRCS	:= $(CODEC_SRCS) yang/validate.c yang/validate_data.c
 YANG_OBJS	:= $(YANG_SRCS:%.c=$(OUT)/%.o)
 
 # Test objects get a static pattern rule: the $(OUT)/tests/% link rule

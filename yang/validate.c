@@ -189,13 +189,57 @@ codec_yang_fini(void)
 	dots_signal = NULL;
 }
 
+/*
+ * A new libyang context with the DOTS modules from dir: the compat copies
+ * first, then the required modules implemented with every feature.
+ * Logging is the caller's (ly_quiet or ly_temp_log_options). 0 or -errno
+ * with err; *out is NULL on failure.
+ */
+int
+codec_yang_ctx_new(const char *dir, struct ly_ctx **out, char *err,
+    size_t errlen)
+{
+	static const char *allfeat[] = { "*", NULL };
+	char		 path[PATH_MAX];
+	size_t		 i;
+
+	*out = NULL;
+	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD |
+	    LY_CTX_NO_YANGLIBRARY, out) != LY_SUCCESS) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: cannot create a libyang "
+			    "context", dir);
+		*out = NULL;
+		return -ENOENT;
+	}
+	for (i = 0; i < NELEM(compat_modules); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/libyang-compat/%s",
+		    dir, compat_modules[i]) >= sizeof(path)) {
+			ly_ctx_destroy(*out);
+			*out = NULL;
+			return no_modules(dir, err, errlen);
+		}
+		if (lys_parse_path(*out, path, LYS_IN_YANG, NULL) !=
+		    LY_SUCCESS)
+			goto fail;
+	}
+	for (i = 0; i < NELEM(required_modules); i++)
+		if (ly_ctx_load_module(*out, required_modules[i], NULL,
+		    allfeat) == NULL)
+			goto fail;
+	return 0;
+ fail:
+	ly_first_error(*out, err, errlen);
+	ly_ctx_destroy(*out);
+	*out = NULL;
+	return -EINVAL;
+}
+
 int
 codec_yang_init(const char *dir, char *err, size_t errlen)
 {
 	static const char *allfeat[] = { "*", NULL };
-	char		 path[PATH_MAX];
 	uint32_t	 saved;
-	size_t		 i;
 	int		 r = 0;
 
 	codec_yang_fini();
@@ -206,35 +250,8 @@ codec_yang_init(const char *dir, char *err, size_t errlen)
 	if (!dir_has(dir, yang_marker))
 		return no_modules(dir, err, errlen);
 	saved = ly_quiet();
-	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD |
-	    LY_CTX_NO_YANGLIBRARY, &yctx) != LY_SUCCESS) {
-		if (err != NULL)
-			snprintf(err, errlen, "%s: cannot create a libyang "
-			    "context", dir);
-		yctx = NULL;
-		r = -ENOENT;
+	if ((r = codec_yang_ctx_new(dir, &yctx, err, errlen)) != 0)
 		goto out;
-	}
-	for (i = 0; i < NELEM(compat_modules); i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/libyang-compat/%s",
-		    dir, compat_modules[i]) >= sizeof(path)) {
-			r = no_modules(dir, err, errlen);
-			goto out;
-		}
-		if (lys_parse_path(yctx, path, LYS_IN_YANG, NULL) !=
-		    LY_SUCCESS) {
-			ly_first_error(yctx, err, errlen);
-			r = -EINVAL;
-			goto out;
-		}
-	}
-	for (i = 0; i < NELEM(required_modules); i++)
-		if (ly_ctx_load_module(yctx, required_modules[i], NULL,
-		    allfeat) == NULL) {
-			ly_first_error(yctx, err, errlen);
-			r = -EINVAL;
-			goto out;
-		}
 	/* RFC 9244 telemetry is optional; its augments are accepted if it
 	 * loads, and the codec drops its keys otherwise. */
 	if (ly_ctx_load_module(yctx, "ietf-dots-telemetry", NULL,

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "dotsd/acl.h"
 #include "dotsd/control.h"
 #include "dotsd/mitreq.h"
 #include "dotsd/signal.h"
@@ -34,6 +35,16 @@
 
 static int	withdrawn_mid = -1;
 static char	withdrawn_client[64];
+
+/* One ACL entry, as dotsd/acl.c dumps it. */
+json_t *
+acl_dump(void)
+{
+	return json_pack("[{s:s,s:s,s:s,s:s,s:s,s:b,s:I,s:I}]", "client",
+	    "acme", "cuid", "cuid2", "acl", "drop-list", "ace", "e1",
+	    "activation", "immediate", "active", 1, "pkts", (json_int_t)42,
+	    "bytes", (json_int_t)2520);
+}
 
 json_t *
 mitreq_dump(void)
@@ -346,6 +357,13 @@ t_show(void)
 	T_EQ(json_array_size(json_object_get(rep, "result")), 2);
 	json_decref(rep);
 
+	rep = ask(fd, "{\"command\": \"show acls\"}\n");
+	res = json_object_get(rep, "result");
+	T_EQ(json_array_size(res), 1);
+	T_EQ(json_integer_value(json_object_get(json_array_get(res, 0),
+	    "pkts")), 42);
+	json_decref(rep);
+
 	rep = ask(fd, "{\"command\": \"show clients\"}\n");
 	res = json_object_get(rep, "result");
 	T_EQ(json_array_size(res), 2);
@@ -563,6 +581,9 @@ t_dotsctl(void)
 	T_ASSERT(strncmp(out, "{\"ok\":true,\"result\":[", 21) == 0);
 	T_EQ(run_dotsctl("show clients", out, sizeof(out)), 0);
 	T_ASSERT(strstr(out, "xdp,flowspec") != NULL);
+	T_EQ(run_dotsctl("show acls", out, sizeof(out)), 0);
+	T_ASSERT(strstr(out, "drop-list") != NULL);
+	T_ASSERT(strstr(out, "2520") != NULL);
 	T_EQ(run_dotsctl("show counters", out, sizeof(out)), 0);
 	T_ASSERT(strstr(out, "sessions-lost") != NULL);
 	T_EQ(run_dotsctl("withdraw acme 7", out, sizeof(out)), 0);

@@ -792,7 +792,7 @@ t_unknown_members(void)
 	    "[\"2001:db8:6401::1/128\"],\"lifetime\":3600,"
 	    "\"ietf-dots-telemetry:total-attack-traffic\":[]}"), 0, &r), 201);
 	json_decref(r.body);
-	/* RFC 9133 acl-list: no ACL exists yet -> 4.04 */
+	/* RFC 9133 acl-list without an ACL store (no hook) -> 4.04 */
 	T_EQ(put(0, CUID_A, 2, body("{\"target-prefix\":"
 	    "[\"2001:db8:6401::1/128\"],\"lifetime\":3600,"
 	    "\"ietf-dots-signal-control:acl-list\":[{\"acl-name\":\"a\"}]}"),
