@@ -1239,7 +1239,7 @@ acl_init(const struct dotsd_conf *conf, time_t now, char *err, size_t errlen)
 
 	as.conf = conf;
 	as.now = now;
-	if ((r = store_dc_open(conf->db, err, errlen)) != 0)
+	if ((r = store_dc_open(err, errlen)) != 0)
 		return r;
 	if ((r = store_dc_load(load_row, NULL)) != 0) {
 		snprintf(err, errlen, "data channel: cannot load the stored "

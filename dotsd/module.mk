@@ -56,7 +56,7 @@ TESTS		+= $(OUT)/tests/dotsd_mitreq_test $(OUT)/tests/dotsd_store_test
 $(OUT)/tests/dotsd_mitreq_test: $(OUT)/tests/unit/dotsd_mitreq_test.o \
 		$(DOTSD_MIT_OBJS) $(OUT)/dotsd/prefix.o $(LIB_OBJS)
 $(OUT)/tests/dotsd_store_test: $(OUT)/tests/unit/dotsd_store_test.o \
-		$(OUT)/dotsd/store.o $(LIB_OBJS)
+		$(OUT)/dotsd/store.o $(OUT)/dotsd/store_dc.o $(LIB_OBJS)
 # the indexes against the scans they replaced (the oracle is in the test)
 TESTS		+= $(OUT)/tests/dotsd_mitreq_index_test
 $(OUT)/tests/dotsd_mitreq_index_test: \

@@ -5,7 +5,11 @@
  * callers commit before they acknowledge (RFC 9132 gives a client no way
  * to learn that an acknowledged request was lost).
  *
- * Single-threaded: only the main loop calls these.
+ * Single-threaded: only the main loop calls these. The data channel's
+ * tables (store_dc.c) share this connection (store_int.h): its HTTPS
+ * thread hands every checked request to the main loop (datachan.c), so
+ * all writes come from one thread and need no lock of ours, and one
+ * connection means no second writer waiting on the group's write lock.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "dotsd/store.h"
+#include "dotsd/store_int.h"
 #include "lib/log.h"
 
 #define STORE_VERSION	1	/* PRAGMA user_version of the schema below */
@@ -381,10 +386,39 @@ foreign_write(void)
 		group_hook();
 }
 
-void
-store_group_yield(void)
+sqlite3 *
+store_db(void)
 {
+	return db;
+}
+
+int
+store_sql_err(int rc)
+{
+	return sql_err(rc);
+}
+
+int
+store_exec(const char *sql)
+{
+	return db == NULL ? -ENOTCONN : exec(sql);
+}
+
+int
+store_write_own(sqlite3_stmt *st)
+{
+	if (db == NULL) {
+		sqlite3_reset(st);
+		return -ENOTCONN;
+	}
 	foreign_write();
+	if (in_txn || in_group) {
+		/* joining it would answer before the commit: refuse */
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -EBUSY;
+	}
+	return write_one(st);
 }
 
 int

@@ -50,12 +50,6 @@ int	store_group_begin(void);
 int	store_group_commit(void);
 int	store_group_active(void);
 void	store_group_hook(void (*)(void));
-/*
- * Ends an open group (through the hook) before a write on another
- * connection to the same database (store_dc.c), which the group's write
- * lock would otherwise keep waiting until it fails.
- */
-void	store_group_yield(void);
 /* cuid ownership (RFC 9132 §4.4.1.1 cuid-collision). */
 int	store_cuid_put(const char *cuid, const char *client, time_t last_used);
 int	store_cuid_del(const char *cuid);

@@ -1,9 +1,12 @@
 /*
- * store_dc.c: the data channel's rows in SQLite (store_dc.h). WAL mode
- * with synchronous=FULL like store.c, so a change is on disk when its
- * function returns: a kill -9 after a 201/204 loses nothing.
+ * store_dc.c: the data channel's rows in SQLite (store_dc.h), on
+ * store.c's connection (WAL, synchronous=FULL): every write is a
+ * transaction of its own, after any open group commit has been committed
+ * and answered (store_write_own), so a change is on disk when its
+ * function returns and a kill -9 after a 201/204 loses nothing.
  *
- * Single-threaded: only the main loop calls these.
+ * Single-threaded: only the main loop calls these (the HTTPS thread
+ * hands its requests over, datachan.c), as for store.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +14,8 @@
 
 #include <sqlite3.h>
 
-#include "dotsd/store.h"
 #include "dotsd/store_dc.h"
+#include "dotsd/store_int.h"
 #include "lib/log.h"
 
 static const char schema[] =
@@ -47,77 +50,45 @@ static const char *const q_sql[Q_MAX] = {
 	    " VALUES ('next_num', ?)",
 };
 
+/* Statements on store.c's connection (store_int.h). */
 struct store_dc {
-	sqlite3		*db;
+	sqlite3		*db;		/* store_db() when opened */
 	sqlite3_stmt	*q[Q_MAX];
 };
 
 static struct store_dc	sdc;
 
-static int
-sdc_err(int rc)
-{
-	switch (rc) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	default:
-		return -EIO;
-	}
-}
-
-/* Runs a bound write statement to completion and resets it. */
-static int
-sdc_step(sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE)
-		log_warnx("store: data channel: %s", sqlite3_errmsg(sdc.db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : sdc_err(rc);
-}
-
+/*
+ * Creates the data channel's tables in the database store_open() opened
+ * and prepares its statements there. 0 or -errno with err filled.
+ */
 int
-store_dc_open(const char *path, char *err, size_t errlen)
+store_dc_open(char *err, size_t errlen)
 {
-	char	*msg = NULL;
-	int	 rc, i;
+	int	rc, i;
 
 	store_dc_close();
-	rc = sqlite3_open_v2(path, &sdc.db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(sdc.db, 2000);
-	rc = sqlite3_exec(sdc.db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL;", NULL, NULL, &msg);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(sdc.db, schema, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
+	if ((sdc.db = store_db()) == NULL) {
+		snprintf(err, errlen, "data channel tables: no database open");
+		return -ENOTCONN;
+	}
+	if ((rc = store_exec(schema)) < 0)
 		goto fail;
 	for (i = 0; i < Q_MAX; i++)
-		if ((rc = sqlite3_prepare_v2(sdc.db, q_sql[i], -1, &sdc.q[i],
-		    NULL)) != SQLITE_OK)
+		if (sqlite3_prepare_v2(sdc.db, q_sql[i], -1, &sdc.q[i],
+		    NULL) != SQLITE_OK) {
+			rc = -EIO;
 			goto fail;
+		}
 	return 0;
  fail:
-	snprintf(err, errlen, "%s: data channel tables: %s", path,
-	    msg ? msg : sdc.db ? sqlite3_errmsg(sdc.db) : sqlite3_errstr(rc));
-	sqlite3_free(msg);
+	snprintf(err, errlen, "data channel tables: %s",
+	    sqlite3_errmsg(sdc.db));
 	store_dc_close();
-	return -EIO;
+	return rc;
 }
 
+/* Before store_close(): the connection stays store.c's. */
 void
 store_dc_close(void)
 {
@@ -127,8 +98,6 @@ store_dc_close(void)
 		sqlite3_finalize(sdc.q[i]);
 		sdc.q[i] = NULL;
 	}
-	if (sdc.db != NULL)
-		sqlite3_close(sdc.db);
 	sdc.db = NULL;
 }
 
@@ -139,7 +108,6 @@ store_dc_put(const struct store_dc_row *r)
 
 	if (sdc.db == NULL)
 		return -ENOTCONN;
-	store_group_yield();	/* the group's write lock would block this */
 	sqlite3_bind_int(st, 1, r->kind);
 	sqlite3_bind_text(st, 2, r->cuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->name, -1, SQLITE_STATIC);
@@ -148,7 +116,7 @@ store_dc_put(const struct store_dc_row *r)
 	sqlite3_bind_int64(st, 6, (int64_t)r->num);
 	sqlite3_bind_int64(st, 7, (int64_t)r->expires);
 	sqlite3_bind_text(st, 8, r->json ? r->json : "{}", -1, SQLITE_STATIC);
-	return sdc_step(st);
+	return store_write_own(st);
 }
 
 int
@@ -158,11 +126,10 @@ store_dc_del(uint8_t kind, const char *cuid, const char *name)
 
 	if (sdc.db == NULL)
 		return -ENOTCONN;
-	store_group_yield();	/* the group's write lock would block this */
 	sqlite3_bind_int(st, 1, kind);
 	sqlite3_bind_text(st, 2, cuid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	return sdc_step(st);
+	return store_write_own(st);
 }
 
 int
@@ -172,9 +139,8 @@ store_dc_del_client(const char *cuid)
 
 	if (sdc.db == NULL)
 		return -ENOTCONN;
-	store_group_yield();	/* the group's write lock would block this */
 	sqlite3_bind_text(st, 1, cuid, -1, SQLITE_STATIC);
-	return sdc_step(st);
+	return store_write_own(st);
 }
 
 static void
@@ -208,7 +174,7 @@ store_dc_load(int (*cb)(const struct store_dc_row *, void *), void *arg)
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = sdc_err(rc);
+		ret = store_sql_err(rc);
 	sqlite3_reset(st);
 	return ret;
 }
@@ -227,7 +193,7 @@ store_dc_next_num(void)
 	if (n == 0)
 		return 0;
 	sqlite3_bind_int64(sdc.q[Q_NUM_PUT], 1, (int64_t)(n + 1));
-	if (sdc_step(sdc.q[Q_NUM_PUT]) != 0)
+	if (store_write_own(sdc.q[Q_NUM_PUT]) != 0)
 		return 0;
 	return n;
 }

@@ -2,8 +2,8 @@
  * store_dc.h: durable state of the RFC 8783 data channel (SQLite):
  * registrations, aliases and ACLs, one row each. Every change is
  * committed (synchronous=FULL) before the HTTP reply leaves. Owner: data
- * channel. A connection of its own on dotsd's database file, so that the
- * signal channel's store.c and this evolve apart.
+ * channel. Tables of their own in dotsd's database, on store.c's one
+ * connection: store_open() first, store_dc_close() before store_close().
  */
 #ifndef DOTSD_STORE_DC_H
 #define DOTSD_STORE_DC_H
@@ -28,7 +28,7 @@ struct store_dc_row {
 	const char	*json;		/* the resource's config; NUL-terminated */
 };
 
-int	store_dc_open(const char *path, char *err, size_t errlen);
+int	store_dc_open(char *err, size_t errlen);
 void	store_dc_close(void);
 int	store_dc_put(const struct store_dc_row *);	/* insert or replace */
 int	store_dc_del(uint8_t kind, const char *cuid, const char *name);

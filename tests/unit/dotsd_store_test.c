@@ -1,7 +1,8 @@
 /*
  * dotsd_store_test.c: dotsd/store.c: SQLite durability, schema version,
  * WAL + synchronous=FULL, id monotonicity, transactions, cuid and session
- * configuration tables. Each test reopens the file as a restart would.
+ * configuration tables, and the data channel's tables (store_dc.c) on
+ * the same connection beside a group commit. Each test reopens the file as a restart would.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "dotsd/store.h"
+#include "dotsd/store_dc.h"
 #include "lib/log.h"
 #include "tests/t.h"
 
@@ -248,6 +250,81 @@ t_cuid_and_cfg(void)
 	store_close();
 }
 
+static int	hook_calls;
+
+/* What mitreq_flush() does for the daemon: commit the group (and answer). */
+static void
+group_hook(void)
+{
+	hook_calls++;
+	T_EQ(store_group_commit(), 0);
+}
+
+static int
+dc_cb(const struct store_dc_row *r, void *arg)
+{
+	snprintf(arg, 256, "%u/%s/%s/%llu/%s", r->kind, r->cuid, r->name,
+	    (unsigned long long)r->num, r->json);
+	return 0;
+}
+
+static void
+dc_open(void)
+{
+	char	err[256];
+
+	if (store_dc_open(err, sizeof(err)) != 0)
+		T_FAIL("store_dc_open: %s", err);
+}
+
+/*
+ * One connection: a data channel write while a group commit is open
+ * commits the group first (the hook answers it), then commits on its own;
+ * with no hook to end the group it is refused rather than joined, since
+ * its 201 would go out before the commit.
+ */
+static void
+t_dc_beside_group(void)
+{
+	struct store_mit	m1 = mit(1, 1, "{}");
+	struct store_dc_row	r = { .kind = STORE_DC_ACL, .cuid = "cu",
+	    .name = "a1", .client = "c0", .num = 0, .json = "{\"x\":1}" };
+	char			got[256] = "";
+	uint64_t		n1, n2;
+
+	fresh();
+	T_EQ(store_dc_open(got, sizeof(got)), 0);
+	n1 = store_dc_next_num();
+	n2 = store_dc_next_num();
+	T_ASSERT(n1 > 0 && n2 == n1 + 1);
+	r.num = n2;
+	store_group_hook(group_hook);
+	T_EQ(store_group_begin(), 0);
+	T_EQ(store_mit_put(&m1), 0);
+	hook_calls = 0;
+	T_EQ(store_dc_put(&r), 0);
+	T_EQ(hook_calls, 1);
+	T_EQ(store_group_active(), 0);
+	/* both committed: a restart sees them */
+	store_dc_close();
+	reopen();
+	dc_open();
+	T_EQ(store_dc_load(dc_cb, got), 0);
+	T_STREQ(got, "2/cu/a1/2/{\"x\":1}");
+	T_ASSERT(store_dc_next_num() == n2 + 1);
+	store_group_hook(NULL);
+	T_EQ(store_group_begin(), 0);
+	T_EQ(store_dc_del(STORE_DC_ACL, "cu", "a1"), -EBUSY);
+	T_EQ(store_group_commit(), 0);
+	T_EQ(store_dc_del_client("cu"), 0);
+	got[0] = '\0';
+	T_EQ(store_dc_load(dc_cb, got), 0);
+	T_STREQ(got, "");
+	store_dc_close();
+	store_close();
+	T_EQ(store_dc_open(got, sizeof(got)), -ENOTCONN);
+}
+
 /* What the file says about itself: WAL, schema version. */
 static void
 t_pragmas(void)
@@ -302,6 +379,7 @@ main(void)
 	T_RUN(t_next_id_monotonic);
 	T_RUN(t_transaction);
 	T_RUN(t_cuid_and_cfg);
+	T_RUN(t_dc_beside_group);
 	T_RUN(t_pragmas);
 	T_RUN(t_unwritable);
 	db_remove();
