@@ -79,6 +79,8 @@ DOTSD_SIG_SRCS	:= dotsd/dotsd.c dotsd/signal.c dotsd/signal_async.c \
 		   dotsd/signal_obs.c dotsd/signal_reply.c dotsd/signal_req.c \
 		   dotsd/signal_tls.c dotsd/signal_uri.c dotsd/session.c \
 		   dotsd/datachan.c dotsd/datachan_res.c dotsd/acl.c \
+		   dotsd/acl_reg.c dotsd/acl_alias.c dotsd/acl_parse.c \
+		   dotsd/acl_handlers.c \
 		   dotsd/acl_compile.c dotsd/store_dc.c
 DOTSD_SIG_OBJS	:= $(DOTSD_SIG_SRCS:%.c=$(OUT)/%.o)
 PROGS		+= $(OUT)/bin/dotsd
