@@ -3,8 +3,9 @@
  * on "metrics listen ADDR port N". Deliberately tiny: GET /metrics only,
  * at most MET_MAX_CONNS connections, a request of at most MET_MAX_REQ
  * bytes that must arrive within MET_TIMEOUT seconds, one response, close.
- * It reads the same snapshots as dotsctl (mitreq_dump, signal_dump) and
- * the engine's per-mitigation status; it never blocks the main loop.
+ * It reads the same snapshots as dotsctl (mitreq_dump, signal_dump,
+ * acl_dump) and the engine's per-mitigation status; it never blocks the
+ * main loop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "dotsd/acl.h"
 #include "dotsd/control.h"
 #include "dotsd/mitreq.h"
 #include "dotsd/signal.h"
@@ -366,6 +368,59 @@ mitigations(FILE *f)
 	json_decref(mits);
 }
 
+static void
+ace_labels(FILE *f, const json_t *e)
+{
+	static const char *const keys[] = { "client", "cuid", "acl", "ace" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		fprintf(f, "%c%s=", i == 0 ? '{' : ',', keys[i]);
+		label(f, json_string_value(json_object_get(e, keys[i])));
+	}
+	fputc('}', f);
+}
+
+/*
+ * RFC 8783 ACL entries (the data channel's filters): what each matched,
+ * by client, cuid, ACL and entry name, as `dotsctl show acls` shows.
+ * An entry reads 0 while its ACL is not in force: its filter is gone
+ * from the engine, and Prometheus takes the drop as a counter reset.
+ */
+static void
+acls(FILE *f)
+{
+	static const struct {
+		const char	*name, *key, *help;
+	} ser[] = {
+		{ "dotsd_acl_matched_packets_total", "pkts",
+		    "Packets an RFC 8783 ACL entry matched (XDP)." },
+		{ "dotsd_acl_matched_bytes_total", "bytes",
+		    "Bytes an RFC 8783 ACL entry matched (XDP)." },
+	};
+	json_t	*arr = acl_dump(), *e;
+	size_t	 i, s;
+
+	for (s = 0; s < sizeof(ser) / sizeof(ser[0]); s++) {
+		head(f, ser[s].name, "counter", ser[s].help);
+		json_array_foreach(arr, i, e) {
+			fputs(ser[s].name, f);
+			ace_labels(f, e);
+			fprintf(f, " %lld\n", (long long)json_integer_value(
+			    json_object_get(e, ser[s].key)));
+		}
+	}
+	head(f, "dotsd_acl_active", "gauge",
+	    "1 while an RFC 8783 ACL entry is in force.");
+	json_array_foreach(arr, i, e) {
+		fputs("dotsd_acl_active", f);
+		ace_labels(f, e);
+		fprintf(f, " %d\n", json_is_true(json_object_get(e,
+		    "active")));
+	}
+	json_decref(arr);
+}
+
 /* The whole exposition into a malloc'ed buffer; NULL on OOM. */
 char *
 metrics_render(size_t *len)
@@ -378,6 +433,7 @@ metrics_render(size_t *len)
 	counters(f);
 	sessions(f);
 	mitigations(f);
+	acls(f);
 	received_metrics(f);
 	if (fclose(f) != 0) {
 		free(buf);

@@ -6,7 +6,8 @@
 # to the packets sent) while the same port stays open to legit; then an
 # activate-when-mitigating accept-list of legit, beside a signal-channel
 # mitigation that drops the port for everybody, keeps legit flowing and
-# counts it, and only while the mitigation is active.
+# counts it, and only while the mitigation is active. The drop-list's
+# counters are in dotsctl show acls and in Prometheus too.
 NAME=datachan-xdp
 LAB=dx$$
 . "$(dirname "$0")/lib-lab.sh"
@@ -16,6 +17,7 @@ lab_init
 lab_up || { fail "lab namespaces"; exit 1; }
 lab_conf
 echo "data-channel listen $LAB_SERVER port 4443" >>"$T/dotsd.conf"
+echo "metrics listen $LAB_SERVER port 9464" >>"$T/dotsd.conf"
 lab_dotsd_start || { fail "dotsd did not start"; exit 1; }
 
 CUID=lab-cuid
@@ -64,6 +66,17 @@ m=$(matched dl atk)
 	fail "ACL statistics: matched-packets $m, sent $atk"
 lab_ctl show acls | grep -q "dl .*atk .*$atk" &&
 	ok "dotsctl show acls: the same count" || fail "dotsctl show acls"
+# the same entry in Prometheus: packets and bytes as the ACL GET has them
+octets=$(python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(j["ietf-dots-data-channel:acl"][0]["aces"]["ace"][0]["statistics"]["matched-octets"])' "$T/resp")
+lab_exec customer curl -s -m 5 "http://$LAB_SERVER:9464/metrics" >"$T/metrics"
+L="client=\"[^\"]*\",cuid=\"$CUID\",acl=\"dl\",ace=\"atk\""
+grep -q "^dotsd_acl_matched_packets_total{$L} $atk\$" "$T/metrics" &&
+	grep -q "^dotsd_acl_matched_bytes_total{$L} $octets\$" "$T/metrics" &&
+	grep -q "^dotsd_acl_active{$L} 1\$" "$T/metrics" && [ "$octets" -gt 0 ] &&
+	ok "metrics: ACL entry matched $atk packets, $octets bytes, active" ||
+	fail "metrics: $(grep '^dotsd_acl' "$T/metrics" | tr '\n' ' ') (octets $octets)"
 r=$(dcurl DELETE "/dots-client=$CUID/acls/acl=dl")
 [ "$r" = 204 ] && lab_xdp_rules_are 0 && ok "DELETE: 204, XDP rule gone" ||
 	fail "DELETE drop-list: $r, rules $(lab_xdp_rules)"

@@ -618,6 +618,14 @@ t_render(void)
 	T_ASSERT(text != NULL);
 	T_EQ(strlen(text), len);
 	T_ASSERT(strstr(text, "# TYPE dotsd_requests_total counter\n"));
+	T_ASSERT(strstr(text,
+	    "# TYPE dotsd_acl_matched_packets_total counter\n"));
+	T_ASSERT(strstr(text, "dotsd_acl_matched_packets_total{client=\"acme\","
+	    "cuid=\"cuid2\",acl=\"drop-list\",ace=\"e1\"} 42\n"));
+	T_ASSERT(strstr(text, "dotsd_acl_matched_bytes_total{client=\"acme\","
+	    "cuid=\"cuid2\",acl=\"drop-list\",ace=\"e1\"} 2520\n"));
+	T_ASSERT(strstr(text, "dotsd_acl_active{client=\"acme\","
+	    "cuid=\"cuid2\",acl=\"drop-list\",ace=\"e1\"} 1\n"));
 	T_ASSERT(strstr(text, "dotsd_responses_total{class=\"4xx\"} 3\n"));
 	T_ASSERT(strstr(text, "dotsd_handshakes_total{result=\"failed\"} 4\n"));
 	T_ASSERT(strstr(text, "dotsd_sessions{transport=\"dtls\"} 1\n"));
