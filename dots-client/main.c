@@ -14,6 +14,7 @@
 
 #include "dots-client/chan.h"
 #include "dots-client/client.h"
+#include "dots-client/data.h"
 #include "yang/codec.h"
 
 #define ERRLEN		256
@@ -527,6 +528,9 @@ main(int argc, char **argv)
 	char			 err[ERRLEN];
 	int			 rv, ex;
 
+	/* the RFC 8783 data channel: HTTPS, its own options */
+	if (argc > 1 && strcmp(argv[1], "data") == 0)
+		return data_main(argc - 1, argv + 1);
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* observe output streams */
 	opts_init(&o);
 	if (args_parse(&o, argc, argv, err, sizeof(err)) < 0) {

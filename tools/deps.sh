@@ -28,7 +28,8 @@ set -e
 PKGS_build="make gcc pkg-config
 clang llvm bpftool libbpf-dev linux-libc-dev
 libcoap3-dev libssl-dev libyang2-dev libcbor-dev libjansson-dev
-libsqlite3-dev libnl-3-dev libnl-route-3-dev libc-ares-dev libevent-dev"
+libsqlite3-dev libnl-3-dev libnl-route-3-dev libc-ares-dev libevent-dev
+libcurl4-openssl-dev"
 
 # `make check`, besides the build:
 #   libclang-rt-14-dev      libFuzzer for the fuzz targets
