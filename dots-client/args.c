@@ -144,7 +144,9 @@ usage(FILE *f)
 	    " [--ack-random-factor d]\n"
 	    "          [--probing-rate n] [--idle | --mitigating]\n"
 	    "  config delete [--sid n]\n"
-	    "  heartbeat [--count n] [--interval s]\n");
+	    "  heartbeat [--count n] [--interval s]\n"
+	    "  data ...: the RFC 8783 data channel, see dots-client data"
+	    " --help\n");
 }
 
 void
