@@ -134,12 +134,10 @@ dc_acl_withdraw_all(const struct dc_acl *a)
 const struct dc_ace *
 dc_ace_by_idx(const struct dc_acl *a, uint32_t idx)
 {
-	uint32_t	i;
-
-	for (i = 0; a != NULL && i < a->nace; i++)
-		if (a->aces[i].idx == idx)
-			return &a->aces[i];
-	return NULL;
+	if (a == NULL || idx >= ACL_MAX_ACES || a->pos[idx] == 0 ||
+	    a->pos[idx] > a->nace)
+		return NULL;
+	return &a->aces[a->pos[idx] - 1];
 }
 
 /* Does old hold e's rules in force already (a refresh PUT)? */

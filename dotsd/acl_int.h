@@ -41,6 +41,9 @@ struct dc_acl {
 	json_t		*cfg;		/* config as PUT, canonical */
 	uint32_t	 nace;
 	struct dc_ace	*aces;
+	/* position + 1 in aces of the entry with each index, 0: none, so
+	 * that matching old and new entries of a big ACL is not O(n^2) */
+	uint16_t	 pos[ACL_MAX_ACES];
 };
 
 struct dc_alias {

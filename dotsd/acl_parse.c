@@ -40,14 +40,21 @@ ace_has_dst(const json_t *ace)
 	    "destination-ipv6-network") != NULL;
 }
 
-/* Index for entry name: old's, the stored one, else the lowest free. */
+/*
+ * Index for entry name, the at-th of the new ACL: old's, the stored one,
+ * else the lowest free. Names are unique in an ACL (the YANG list key),
+ * and a replacement mostly keeps the order: old's at-th entry first.
+ */
 static uint32_t
 ace_index(const struct dc_acl *old, const json_t *idxmap, const char *name,
-    const uint8_t *used)
+    uint32_t at, const uint8_t *used)
 {
 	const json_t	*v;
 	uint32_t	 i;
 
+	if (old != NULL && at < old->nace &&
+	    strcmp(old->aces[at].name, name) == 0 && !used[old->aces[at].idx])
+		return old->aces[at].idx;
 	for (i = 0; old != NULL && i < old->nace; i++)
 		if (strcmp(old->aces[i].name, name) == 0 &&
 		    !used[old->aces[i].idx])
@@ -107,8 +114,9 @@ acl_build_aces(const struct client_conf *c, struct dc_acl *na,
 			return r;
 		}
 		snprintf(e->name, sizeof(e->name), "%s", name);
-		e->idx = ace_index(old, idxmap, name, used);
+		e->idx = ace_index(old, idxmap, name, na->nace, used);
 		used[e->idx] = 1;
+		na->pos[e->idx] = (uint16_t)(na->nace + 1);
 		if ((e->rules = calloc(e->nrules, sizeof(*e->rules))) == NULL)
 			return -ENOMEM;
 		memcpy(e->rules, rules, sizeof(rules[0]) * e->nrules);
