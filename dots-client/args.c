@@ -363,6 +363,21 @@ decimal2_parse(const char *s, uint32_t *hundredths)
 }
 
 /* coaps://host[:port] or coaps+tcp://host[:port]; IPv6 in brackets. */
+void
+opts_chan(const struct client_opts *o, struct chan_opts *co)
+{
+	memset(co, 0, sizeof(*co));
+	co->server = o->server;
+	co->cert = o->cert;
+	co->key = o->key;
+	co->ca = o->ca;
+	co->psk_identity = o->psk_identity;
+	co->psk_key = o->psk_key;
+	co->psk_key_len = o->psk_key_len;
+	co->verbose = o->verbose;
+	co->own_log = 1;
+}
+
 int
 server_uri_parse(const char *uri, struct server_uri *su)
 {

@@ -1,12 +1,12 @@
 # dots-client/: the command-line DOTS signal channel client.
 CLIENT_SRCS	:= dots-client/args.c dots-client/body.c dots-client/print.c \
-		   dots-client/cuid.c dots-client/chan.c dots-client/main.c
+		   dots-client/cuid.c dots-client/main.c
 CLIENT_OBJS	:= $(CLIENT_SRCS:%.c=$(OUT)/%.o)
 
 # CBOR goes through the project codec (yang/codec*.c); the unit tests
 # need only its tables.
 PROGS		+= $(OUT)/bin/dots-client
-$(OUT)/bin/dots-client: $(CLIENT_OBJS) $(YANG_OBJS) $(LIB_OBJS)
+$(OUT)/bin/dots-client: $(CLIENT_OBJS) $(CHAN_OBJS) $(YANG_OBJS) $(LIB_OBJS)
 
 TESTS		+= $(OUT)/tests/client_args_test $(OUT)/tests/client_body_test \
 		   $(OUT)/tests/client_cuid_test
@@ -23,4 +23,4 @@ $(OUT)/tests/client_cuid_test: $(OUT)/tests/unit/client_cuid_test.o \
 FUZZERS		+= $(OUT)/fuzz/client_print_fuzz
 $(OUT)/fuzz/client_print_fuzz: tests/fuzz/client_print_fuzz.c \
 	dots-client/print.c dots-client/body.c dots-client/args.c \
-	$(CODEC_SRCS) dots-client/client.h yang/codec.h yang/codec_int.h
+	lib/text.c $(CODEC_SRCS) dots-client/client.h yang/codec.h yang/codec_int.h
