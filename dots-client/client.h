@@ -41,7 +41,6 @@ enum client_cmd {
 	CMD_HEARTBEAT,
 };
 
-#define DOTS_PORT		4646
 #define CLIENT_LIFETIME		3600	/* RFC 9132 Appendix C default */
 #define CLIENT_TIMEOUT		15	/* seconds for an answer */
 #define CLIENT_HB_INTERVAL	30	/* RFC 9132 Appendix C default */
@@ -165,7 +164,6 @@ int	opts_finish(struct client_opts *o, struct server_uri *su,
 	    char *err, size_t errlen);
 /* The connection part of o, for chan_open(); points into o. */
 void	opts_chan(const struct client_opts *o, struct chan_opts *co);
-int	server_uri_parse(const char *uri, struct server_uri *su);
 int	port_range_parse(const char *s, struct port_range *pr);
 int	protocol_parse(const char *s, uint8_t *proto);
 int	prefix_check(const char *s, char *out, size_t outlen);

@@ -11,10 +11,11 @@ $(OUT)/bin/dots-client: $(CLIENT_OBJS) $(CHAN_OBJS) $(YANG_OBJS) $(LIB_OBJS)
 TESTS		+= $(OUT)/tests/client_args_test $(OUT)/tests/client_body_test \
 		   $(OUT)/tests/client_cuid_test
 $(OUT)/tests/client_args_test: $(OUT)/tests/unit/client_args_test.o \
-	$(OUT)/dots-client/args.o $(LIB_OBJS)
+	$(OUT)/dots-client/args.o $(OUT)/upstream/uri.o $(LIB_OBJS)
 $(OUT)/tests/client_body_test: $(OUT)/tests/unit/client_body_test.o \
 	$(OUT)/dots-client/body.o $(OUT)/dots-client/print.o \
-	$(OUT)/dots-client/args.o $(CODEC_OBJS) $(LIB_OBJS)
+	$(OUT)/dots-client/args.o $(OUT)/upstream/uri.o $(CODEC_OBJS) \
+	$(LIB_OBJS)
 $(OUT)/tests/client_cuid_test: $(OUT)/tests/unit/client_cuid_test.o \
 	$(OUT)/dots-client/cuid.o $(LIB_OBJS)
 
@@ -23,4 +24,4 @@ $(OUT)/tests/client_cuid_test: $(OUT)/tests/unit/client_cuid_test.o \
 FUZZERS		+= $(OUT)/fuzz/client_print_fuzz
 $(OUT)/fuzz/client_print_fuzz: tests/fuzz/client_print_fuzz.c \
 	dots-client/print.c dots-client/body.c dots-client/args.c \
-	lib/text.c $(CODEC_SRCS) dots-client/client.h yang/codec.h yang/codec_int.h
+	upstream/uri.c lib/text.c $(CODEC_SRCS) dots-client/client.h yang/codec.h yang/codec_int.h

@@ -16,12 +16,17 @@
 
 struct chan;
 
+#define DOTS_PORT	4646	/* RFC 9132 §3 default */
+
 /* coaps://host[:port] or coaps+tcp://host[:port] */
 struct server_uri {
 	int		tcp;		/* 1: CoAP over TLS (RFC 8323) */
 	char		host[256];	/* without IPv6 brackets */
 	uint16_t	port;
 };
+
+/* uri.c: parses uri into su; 0 or -EINVAL. */
+int	server_uri_parse(const char *uri, struct server_uri *su);
 
 /* How to reach and authenticate to the server. Strings stay the caller's
  * and must outlive the channel. */
