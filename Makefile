@@ -71,6 +71,7 @@ include yang/module.mk
 include mitigate/module.mk
 include xdp/module.mk
 include bgp/module.mk
+include upstream/module.mk
 include dotsd/module.mk
 include dotsctl/module.mk
 include dots-client/module.mk

@@ -364,56 +364,19 @@ decimal2_parse(const char *s, uint32_t *hundredths)
 	return 0;
 }
 
-/* coaps://host[:port] or coaps+tcp://host[:port]; IPv6 in brackets. */
-int
-server_uri_parse(const char *uri, struct server_uri *su)
+void
+opts_chan(const struct client_opts *o, struct chan_opts *co)
 {
-	const char	*p, *end, *colon;
-	long long	 port = DOTS_PORT;
-	size_t		 hlen;
-
-	memset(su, 0, sizeof(*su));
-	if (strncmp(uri, "coaps://", 8) == 0)
-		p = uri + 8;
-	else if (strncmp(uri, "coaps+tcp://", 12) == 0) {
-		p = uri + 12;
-		su->tcp = 1;
-	} else
-		return -EINVAL;
-	if (*p == '[') {
-		if ((end = strchr(p, ']')) == NULL)
-			return -EINVAL;
-		hlen = (size_t)(end - p - 1);
-		p++;
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] != '\0' && end[1] != ':' &&
-		    strcmp(end + 1, "/") != 0)
-			return -EINVAL;
-	} else {
-		colon = strchr(p, ':');
-		hlen = colon ? (size_t)(colon - p) : strcspn(p, "/");
-		if (!colon && p[hlen] != '\0' && strcmp(p + hlen, "/") != 0)
-			return -EINVAL;
-	}
-	if (hlen == 0 || hlen >= sizeof(su->host))
-		return -EINVAL;
-	memcpy(su->host, p, hlen);
-	su->host[hlen] = '\0';
-	if (colon != NULL) {
-		char	buf[8];
-		size_t	plen = strcspn(colon + 1, "/");
-
-		if (plen == 0 || plen >= sizeof(buf) ||
-		    (colon[1 + plen] != '\0' &&
-		    strcmp(colon + 1 + plen, "/") != 0))
-			return -EINVAL;
-		memcpy(buf, colon + 1, plen);
-		buf[plen] = '\0';
-		if (num_parse(buf, 1, 65535, &port) < 0)
-			return -EINVAL;
-	}
-	su->port = (uint16_t)port;
-	return 0;
+	memset(co, 0, sizeof(*co));
+	co->server = o->server;
+	co->cert = o->cert;
+	co->key = o->key;
+	co->ca = o->ca;
+	co->psk_identity = o->psk_identity;
+	co->psk_key = o->psk_key;
+	co->psk_key_len = o->psk_key_len;
+	co->verbose = o->verbose;
+	co->own_log = 1;
 }
 
 /* Splits a comma list and hands each element to add(); an empty list or

@@ -2,8 +2,9 @@
  * client.h: dots-client, the command-line RFC 9132 signal channel client.
  * Types shared by argument parsing (args.c), body building (body.c),
  * output (print.c), cuid/mid derivation (cuid.c), the CoAP transport
- * (chan.c) and the commands (main.c). Only chan.c includes libcoap, so
- * everything else is unit-testable without a server.
+ * (upstream/chan.c, shared with dotsd's upstream backend) and the
+ * commands (main.c). Only chan.c includes libcoap, so everything else is
+ * unit-testable without a server.
  */
 #ifndef DOTS_CLIENT_CLIENT_H
 #define DOTS_CLIENT_CLIENT_H
@@ -13,6 +14,9 @@
 #include <time.h>
 
 #include <jansson.h>
+
+#include "lib/text.h"
+#include "upstream/chan.h"
 
 /* Exit codes (documented in dots-client.1, EXIT STATUS). */
 enum client_exit {
@@ -37,7 +41,6 @@ enum client_cmd {
 	CMD_HEARTBEAT,
 };
 
-#define DOTS_PORT		4646
 #define CLIENT_LIFETIME		3600	/* RFC 9132 Appendix C default */
 #define CLIENT_TIMEOUT		15	/* seconds for an answer */
 #define CLIENT_HB_INTERVAL	30	/* RFC 9132 Appendix C default */
@@ -58,12 +61,6 @@ struct port_range {
 	uint16_t	upper;		/* == lower for a single port */
 };
 
-/* --server coaps://host[:port] or coaps+tcp://host[:port] */
-struct server_uri {
-	int		tcp;		/* 1: CoAP over TLS (RFC 8323) */
-	char		host[256];	/* without IPv6 brackets */
-	uint16_t	port;
-};
 
 /* Bits of client_opts.set: given on the command line, so the config file
  * must not override them. */
@@ -148,15 +145,6 @@ struct client_opts {
 	uint32_t	 ack_random;	/* hundredths */
 };
 
-/* A response (or notification) as the commands see it. */
-struct dc_response {
-	int		 code;		/* class * 100 + detail: 201, 404 */
-	json_t		*body;		/* decoded dots+cbor body, or NULL */
-	char		 diag[512];	/* diagnostic payload, printable */
-	int64_t		 max_age;	/* -1: no Max-Age option */
-	int		 has_observe;
-	uint32_t	 observe;
-};
 
 /* args.c */
 void	opts_init(struct client_opts *);
@@ -174,7 +162,8 @@ int	conf_load(struct client_opts *o, const char *path, char *err,
  * server URI valid. Returns 0 or -EINVAL with err. */
 int	opts_finish(struct client_opts *o, struct server_uri *su,
 	    char *err, size_t errlen);
-int	server_uri_parse(const char *uri, struct server_uri *su);
+/* The connection part of o, for chan_open(); points into o. */
+void	opts_chan(const struct client_opts *o, struct chan_opts *co);
 int	port_range_parse(const char *s, struct port_range *pr);
 int	protocol_parse(const char *s, uint8_t *proto);
 int	prefix_check(const char *s, char *out, size_t outlen);
@@ -198,8 +187,6 @@ const char *attack_status_name(int);
 void	print_response(FILE *, const struct client_opts *,
 	    const struct dc_response *);
 const char *code_text(int code);
-void	text_sanitize(char *dst, size_t dstlen, const uint8_t *src,
-	    size_t len);
 int	exit_for_code(int code);
 
 /* cuid.c */

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "dots-client/chan.h"
 #include "dots-client/client.h"
 #include "dots-client/data.h"
 #include "yang/codec.h"
@@ -525,6 +524,7 @@ main(int argc, char **argv)
 	struct server_uri	 su;
 	struct run		 rn;
 	struct sigaction	 sa;
+	struct chan_opts	 co;
 	char			 err[ERRLEN];
 	int			 rv, ex;
 
@@ -582,7 +582,8 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rv = chan_open(&rn.c, &o, &su, rn.answer_ms, err, sizeof(err));
+	opts_chan(&o, &co);
+	rv = chan_open(&rn.c, &co, &su, rn.answer_ms, err, sizeof(err));
 	if (rv < 0) {
 		warnx_("%s", err);
 		opts_free(&o);

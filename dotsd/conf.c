@@ -59,6 +59,7 @@ static const struct keyword keywords[] = {
 	{ "resolver",			KW_RESOLVER,		CTX_TOP },
 	{ "session",			KW_SESSION,		CTX_TOP },
 	{ "signal",			KW_SIGNAL,		CTX_TOP },
+	{ "upstream",			KW_UPSTREAM,		CTX_TOP },
 	{ "xdp",			KW_XDP,			CTX_TOP },
 	{ "yang-dir",			KW_YANG_DIR,		CTX_TOP },
 };
@@ -184,6 +185,7 @@ open_block(struct parser *p, const struct stmt *st)
 		return 0;
 	case KW_XDP:
 	case KW_BGP:
+	case KW_UPSTREAM:
 	case KW_MITIGATION:
 		if (st->ntok != 1)
 			return conf_perr(p, st->line, "usage: %s { ... }",

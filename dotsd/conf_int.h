@@ -53,6 +53,7 @@ enum kw {
 	KW_RESOLVER,
 	KW_SESSION,
 	KW_SIGNAL,
+	KW_UPSTREAM,
 	KW_XDP,
 	KW_YANG_DIR,
 };

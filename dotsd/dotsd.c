@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "mitigate/mitigate.h"
 #include "mitigate/null.h"
+#include "upstream/upstream.h"
 #include "yang/codec.h"
 
 #define DOTSD_CONF	"/etc/dotsd.conf"
@@ -148,6 +149,9 @@ configure_backends(const struct dotsd_conf *c, char *err, size_t errlen)
 		else if (strcmp(kv->section, "bgp") == 0)
 			r = bgp_backend.configure(kv->key, kv->value, why,
 			    sizeof(why));
+		else if (strcmp(kv->section, "upstream") == 0)
+			r = upstream_backend.configure(kv->key, kv->value, why,
+			    sizeof(why));
 		else {
 			snprintf(why, sizeof(why), "unknown section");
 			r = -EINVAL;
@@ -192,6 +196,12 @@ setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot add backend bgp");
 			return r;
 		}
+	}
+	/* upstream DOTS: named as an upstream slot's backend */
+	if (has_section(c, "upstream") &&
+	    (r = engine_add_backend(&upstream_backend)) != 0) {
+		snprintf(err, errlen, "cannot add backend upstream");
+		return r;
 	}
 	if (!has_section(c, "xdp") && !has_section(c, "bgp"))
 		log_info("no xdp or bgp block: mitigations are recorded, "

@@ -86,7 +86,7 @@ DOTSD_SIG_OBJS	:= $(DOTSD_SIG_SRCS:%.c=$(OUT)/%.o)
 PROGS		+= $(OUT)/bin/dotsd
 $(OUT)/bin/dotsd: $(DOTSD_SIG_OBJS) $(DOTSD_MIT_SRCS:%.c=$(OUT)/%.o) \
 		$(DOTSD_CONF_OBJS) $(YANG_OBJS) $(MITIGATE_OBJS) $(XDP_OBJS) \
-		$(BGP_OBJS) $(LIB_OBJS)
+		$(BGP_OBJS) $(UPSTREAM_OBJS) $(CHAN_OBJS) $(LIB_OBJS)
 # make bench: tests/bench/signal-bench.sh drives the DTLS load client.
 SIG_BENCH_OBJ	:= $(OUT)/tests/bench/signal_bench.o
 $(OUT)/tests/bench/signal-bench: $(SIG_BENCH_OBJ)

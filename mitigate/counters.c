@@ -17,6 +17,12 @@
  * Backend counters are taken as deltas between reads, so a counter that
  * goes back (a group re-created by a backend restart) does not wipe or
  * inflate the totals.
+ *
+ * Upstream providers (a DOTS server asked by the upstream backend) report
+ * their own drops for the same mitigation. They are added to the status
+ * counters, which RFC 9132 §4.4.2 defines for the mitigation as a whole,
+ * and kept apart as remote_* so the operator sees whose they are; they
+ * stay out of the attack rate, which measures what reaches this box.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -134,8 +140,63 @@ counters_status(const struct counters *c, time_t now, struct mit_status *st)
 {
 	uint64_t	elapsed = now > c->start ? (uint64_t)(now - c->start) : 0;
 
-	st->pkts_dropped = c->pkts_dropped;
-	st->bytes_dropped = c->bytes_dropped;
-	st->pps_dropped = elapsed ? c->pkts_dropped / elapsed : 0;
-	st->bps_dropped = elapsed ? c->bytes_dropped / elapsed : 0;
+	st->pkts_dropped = c->pkts_dropped + c->remote_pkts;
+	st->bytes_dropped = c->bytes_dropped + c->remote_bytes;
+	st->pps_dropped = (elapsed ? c->pkts_dropped / elapsed : 0) +
+	    c->remote_pps;
+	st->bps_dropped = (elapsed ? c->bytes_dropped / elapsed : 0) +
+	    c->remote_bps;
+	st->remote_state = c->remote_state;
+	st->remote_pkts_dropped = c->remote_pkts;
+	st->remote_bytes_dropped = c->remote_bytes;
+}
+
+/*
+ * Folds an upstream provider's report (st->remote_state != 0), or notes
+ * that none holds the mitigation now (st NULL). Totals survive: a
+ * re-created upstream request counts from zero again, and what the
+ * earlier one dropped stays dropped.
+ */
+void
+counters_remote(struct counters *c, const struct mit_stats *st)
+{
+	if (st == NULL || st->remote_state == 0) {
+		c->have_remote_raw = 0;
+		c->remote_state = 0;
+		c->remote_bps = c->remote_pps = 0;
+		return;
+	}
+	c->remote_pkts += delta(st->pkts_dropped, c->remote_raw[0],
+	    c->have_remote_raw);
+	c->remote_bytes += delta(st->bytes_dropped, c->remote_raw[1],
+	    c->have_remote_raw);
+	c->remote_raw[0] = st->pkts_dropped;
+	c->remote_raw[1] = st->bytes_dropped;
+	c->have_remote_raw = 1;
+	c->remote_state = st->remote_state;
+	c->remote_bps = st->remote_bps_dropped;
+	c->remote_pps = st->remote_pps_dropped;
+}
+
+/*
+ * The state a client is told: the local one, unless an upstream provider
+ * (remote, enum mit_state + 1, 0 none) says worse. An upstream that gave
+ * up or cannot cope makes the whole mitigation short of its scope
+ * (EXCEEDED); one still setting up is what acts when nothing does here
+ * (local_held 0).
+ */
+int
+counters_merge_state(int local, int remote, int local_held)
+{
+	if (remote == 0 || local != MIT_ST_ACTIVE)
+		return local;
+	switch (remote - 1) {
+	case MIT_ST_EXCEEDED:
+	case MIT_ST_FAILED:
+		return MIT_ST_EXCEEDED;
+	case MIT_ST_PENDING:
+		return local_held ? local : MIT_ST_PENDING;
+	default:
+		return local;
+	}
 }

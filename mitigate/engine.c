@@ -613,6 +613,11 @@ engine_status(uint64_t id, struct mit_status *st)
 	    MIT_LEVEL_LOCAL;
 	st->upstream_only = !(e->held & (1 << SLOT_LOCAL));
 	counters_status(&e->ctr, engine_time(), st);
+	st->state = counters_merge_state(e->state, st->remote_state,
+	    !st->upstream_only);
+	/* drops an upstream provider reports are drops a client may see */
+	if (st->remote_state != 0)
+		st->upstream_only = 0;
 	st->routes_announced = e->announced;
 	snprintf(st->reason, sizeof(st->reason), "%s", e->reason);
 	return 0;
@@ -644,7 +649,7 @@ engine_read_stats(struct entry *e, time_t now)
 	const struct mit_backend	*be;
 	struct mit_stats		 st;
 	uint32_t			 announced = 0;
-	int				 s;
+	int				 s, remote = 0;
 
 	for (s = 0; s < SLOT_MAX; s++) {
 		if (!(e->held & (1 << s)) ||
@@ -658,7 +663,15 @@ engine_read_stats(struct entry *e, time_t now)
 			counters_update(&e->ctr, &st, now);
 		else
 			announced += st.announced;
+		/* one upstream provider reports per mitigation: the
+		 * highest slot that has one */
+		if (s != SLOT_LOCAL && st.remote_state != 0) {
+			counters_remote(&e->ctr, &st);
+			remote = 1;
+		}
 	}
+	if (!remote)
+		counters_remote(&e->ctr, NULL);
 	e->announced = announced;
 }
 

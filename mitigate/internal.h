@@ -124,6 +124,12 @@ struct counters {
 	uint8_t		head, n;	/* ring of short-window samples */
 	struct ctr_sample ring[CTR_WINDOW_MAX + 1];
 	uint64_t	bps, pps;	/* short window, matched traffic */
+	/* what upstream providers report (counters_remote) */
+	uint64_t	remote_raw[2];	/* pkts, bytes at last report */
+	uint8_t		have_remote_raw;
+	uint8_t		remote_state;	/* enum mit_state + 1, 0: none */
+	uint64_t	remote_pkts, remote_bytes;	/* accumulated */
+	uint64_t	remote_bps, remote_pps;		/* as reported */
 };
 
 int		 counters_configure(const char *, const char *, char *,
@@ -134,6 +140,8 @@ void		 counters_update(struct counters *, const struct mit_stats *,
 void		 counters_forget(struct counters *);
 void		 counters_status(const struct counters *, time_t,
 		    struct mit_status *);
+void		 counters_remote(struct counters *, const struct mit_stats *);
+int		 counters_merge_state(int, int, int);
 
 /* escalate.c */
 enum esc_state {

@@ -138,6 +138,15 @@ struct mit_stats {
 	uint64_t	bytes_passed;
 	uint32_t	announced;	/* routes announced upstream (BGP) */
 	uint32_t	peers_up;	/* BGP: peers holding these routes */
+	/*
+	 * A backend that asks another provider for mitigation (upstream
+	 * DOTS) reports what that provider says: its drops (in the
+	 * counters above), its averaged rates, and its state as an enum
+	 * mit_state + 1 (0: nothing reported yet).
+	 */
+	uint8_t		remote_state;
+	uint64_t	remote_bps_dropped;	/* bytes/s */
+	uint64_t	remote_pps_dropped;
 };
 
 /*
@@ -314,6 +323,14 @@ struct mit_status {
 	uint64_t	bps_dropped;	/* bytes per second */
 	uint32_t	routes_announced;
 	char		reason[128];	/* why EXCEEDED/FAILED, or last step */
+	/*
+	 * Of the counters above, what upstream providers reported (already
+	 * added in), and their state as enum mit_state + 1 (0: none
+	 * reported), for dotsctl and logs.
+	 */
+	uint8_t		remote_state;
+	uint64_t	remote_pkts_dropped;
+	uint64_t	remote_bytes_dropped;
 };
 
 /* Engine API, called by dotsd (main thread). 0 or -errno. */

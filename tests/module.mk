@@ -33,7 +33,7 @@ TESTS		+= tests/fuzz/smoke.sh
 E2E_LOAD	:= $(OUT)/tests/e2e-load
 $(E2E_LOAD): $(OUT)/tests/bench/e2e-load.o \
 	$(filter-out $(OUT)/dots-client/main.o,$(CLIENT_OBJS)) \
-	$(YANG_OBJS) $(LIB_OBJS)
+	$(CHAN_OBJS) $(YANG_OBJS) $(LIB_OBJS)
 BENCHES		+= tests/bench/e2e-bench.sh
 tests/bench/e2e-bench.sh: $(E2E_LOAD) $(OUT)/bin/dotsd \
 	$(OUT)/bin/dots-client $(OUT)/bin/dotsd-xdp $(OUT)/tests/xdp-traffic

@@ -20,7 +20,6 @@
 
 #include <jansson.h>
 
-#include "dots-client/chan.h"
 #include "dots-client/client.h"
 #include "yang/codec.h"
 
@@ -54,6 +53,7 @@ main(int argc, char **argv)
 {
 	struct client_opts o;
 	struct server_uri su;
+	struct chan_opts co;
 	struct chan	*c;
 	char		 err[256], cuid[64], cuid_seg[80], mid_seg[32];
 	char		*cargv[16], addr[INET_ADDRSTRLEN + 4];
@@ -113,7 +113,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "e2e-load: %s\n", err);
 		return 1;
 	}
-	if (chan_open(&c, &o, &su, 15000, err, sizeof(err)) < 0) {
+	opts_chan(&o, &co);
+	if (chan_open(&c, &co, &su, 15000, err, sizeof(err)) < 0) {
 		fprintf(stderr, "e2e-load: %s\n", err);
 		return 1;
 	}

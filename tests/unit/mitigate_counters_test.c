@@ -166,6 +166,66 @@ t_status_through_engine(void)
 	T_EQ(s.routes_announced, 1);
 }
 
+/* Upstream reports: added to the totals, kept apart, survive resets. */
+static void
+t_remote_merge(void)
+{
+	struct counters		c;
+	struct mit_stats	st = stats(0, 0, 0, 0);
+	struct mit_status	s;
+
+	counters_init(&c, 1000);
+	counters_update(&c, &st, 1000);
+	st = stats(100, 150000, 0, 0);
+	counters_update(&c, &st, 1010);
+	st = stats(5000, 7500000, 0, 0);
+	st.remote_state = MIT_ST_ACTIVE + 1;
+	st.remote_bps_dropped = 75000;
+	st.remote_pps_dropped = 50;
+	counters_remote(&c, &st);
+	memset(&s, 0, sizeof(s));
+	counters_status(&c, 1010, &s);
+	T_EQ(s.pkts_dropped, 5100);
+	T_EQ(s.bytes_dropped, 7650000);
+	T_EQ(s.remote_pkts_dropped, 5000);
+	T_EQ(s.remote_bytes_dropped, 7500000);
+	T_EQ(s.pps_dropped, 100 / 10 + 50);
+	T_EQ(s.bps_dropped, 150000 / 10 + 75000);
+	T_EQ(s.remote_state, MIT_ST_ACTIVE + 1);
+	/* a re-created upstream request counts from zero: no loss */
+	st.pkts_dropped = 10;
+	st.bytes_dropped = 15000;
+	counters_remote(&c, &st);
+	counters_status(&c, 1010, &s);
+	T_EQ(s.remote_pkts_dropped, 5010);
+	/* upstream gone: totals stay, rates and state go */
+	counters_remote(&c, NULL);
+	counters_status(&c, 1010, &s);
+	T_EQ(s.remote_pkts_dropped, 5010);
+	T_EQ(s.remote_state, 0);
+	T_EQ(s.pps_dropped, 10);
+}
+
+/* What the client is told when local and upstream disagree. */
+static void
+t_merge_state(void)
+{
+	T_EQ(counters_merge_state(MIT_ST_ACTIVE, 0, 1), MIT_ST_ACTIVE);
+	T_EQ(counters_merge_state(MIT_ST_ACTIVE, MIT_ST_ACTIVE + 1, 1),
+	    MIT_ST_ACTIVE);
+	T_EQ(counters_merge_state(MIT_ST_ACTIVE, MIT_ST_EXCEEDED + 1, 1),
+	    MIT_ST_EXCEEDED);
+	T_EQ(counters_merge_state(MIT_ST_ACTIVE, MIT_ST_FAILED + 1, 1),
+	    MIT_ST_EXCEEDED);
+	T_EQ(counters_merge_state(MIT_ST_ACTIVE, MIT_ST_PENDING + 1, 1),
+	    MIT_ST_ACTIVE);
+	T_EQ(counters_merge_state(MIT_ST_ACTIVE, MIT_ST_PENDING + 1, 0),
+	    MIT_ST_PENDING);
+	/* a local failure is not hidden by a happy upstream */
+	T_EQ(counters_merge_state(MIT_ST_EXCEEDED, MIT_ST_ACTIVE + 1, 1),
+	    MIT_ST_EXCEEDED);
+}
+
 int
 main(void)
 {
@@ -174,5 +234,7 @@ main(void)
 	T_RUN(t_window_longer_than_history);
 	T_RUN(t_backend_counter_reset);
 	T_RUN(t_status_through_engine);
+	T_RUN(t_remote_merge);
+	T_RUN(t_merge_state);
 	return t_done();
 }

@@ -1,17 +1,59 @@
 /*
- * chan.h: one signal channel session (CoAP over DTLS or TLS) as the
- * commands use it: open, one request at a time, Observe notifications,
- * idle time that still answers the server's heartbeats.
+ * chan.h: one RFC 9132 signal channel session from the client side (CoAP
+ * over DTLS or TLS): open, one request at a time, an Observe
+ * registration of its own, heartbeats both ways, idle time. Shared by
+ * dots-client (the command-line client) and dotsd's upstream backend
+ * (upstream/backend.c, one session per thread). Only chan.c includes
+ * libcoap.
  */
-#ifndef DOTS_CLIENT_CHAN_H
-#define DOTS_CLIENT_CHAN_H
+#ifndef UPSTREAM_CHAN_H
+#define UPSTREAM_CHAN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dots-client/client.h"
+#include <jansson.h>
 
 struct chan;
+
+#define DOTS_PORT	4646	/* RFC 9132 §3 default */
+
+/* coaps://host[:port] or coaps+tcp://host[:port] */
+struct server_uri {
+	int		tcp;		/* 1: CoAP over TLS (RFC 8323) */
+	char		host[256];	/* without IPv6 brackets */
+	uint16_t	port;
+};
+
+/* uri.c: parses uri into su; 0 or -EINVAL. */
+int	server_uri_parse(const char *uri, struct server_uri *su);
+
+/* How to reach and authenticate to the server. Strings stay the caller's
+ * and must outlive the channel. */
+struct chan_opts {
+	const char	*server;	/* as given, for messages */
+	const char	*cert;		/* PEM; NULL: PSK */
+	const char	*key;
+	const char	*ca;
+	const char	*psk_identity;
+	const uint8_t	*psk_key;
+	size_t		 psk_key_len;
+	int		 verbose;	/* libcoap log level, see own_log */
+	int		 own_log;	/* 1: chan_open sets libcoap's log
+					 * handler (stderr) and level; a
+					 * daemon sets its own */
+	volatile int	*stop;		/* chan_* return -EINTR once *stop */
+};
+
+/* A response (or notification) as the callers see it. */
+struct dc_response {
+	int		 code;		/* class * 100 + detail: 201, 404 */
+	json_t		*body;		/* decoded dots+cbor body, or NULL */
+	char		 diag[512];	/* diagnostic payload, printable */
+	int64_t		 max_age;	/* -1: no Max-Age option */
+	int		 has_observe;
+	uint32_t	 observe;
+};
 
 enum chan_method {
 	CHAN_GET = 1,
@@ -35,7 +77,7 @@ struct chan_req {
 
 /* Connects and completes the (D)TLS handshake within timeout_ms.
  * Returns 0, -EINVAL (setup, err filled) or -ECONNREFUSED/-ETIMEDOUT. */
-int	chan_open(struct chan **out, const struct client_opts *o,
+int	chan_open(struct chan **out, const struct chan_opts *o,
 	    const struct server_uri *su, int timeout_ms, char *err,
 	    size_t errlen);
 void	chan_close(struct chan *);
@@ -56,6 +98,16 @@ int	chan_next(struct chan *, struct dc_response *resp, int timeout_ms);
  * Returns as chan_next, or -ENOENT if there is no observation. */
 int	chan_observe_cancel(struct chan *, struct dc_response *resp,
 	    int timeout_ms);
+/*
+ * A standing observation beside the requests (rq: a GET with observe 0)
+ * on a token of its own, so that later chan_request() calls do not end
+ * it. Sends without waiting; its answer and notifications are taken
+ * with chan_watch_take(). 0 or -errno with err.
+ */
+int	chan_watch(struct chan *, const struct chan_req *rq, char *err,
+	    size_t errlen);
+/* Takes the oldest answer on the standing observation: 1, or 0 if none. */
+int	chan_watch_take(struct chan *, struct dc_response *resp);
 /* Sends a heartbeat (CBOR body) without waiting; answers are counted. */
 int	chan_heartbeat(struct chan *, const uint8_t *body, size_t len);
 unsigned chan_heartbeat_answers(const struct chan *);

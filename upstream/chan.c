@@ -3,7 +3,11 @@
  * 4.3.1: a DTLS (coaps) or TLS (coaps+tcp, RFC 8323) session with an
  * X.509 certificate or a PSK, requests with our own NON repetition, and a
  * /.well-known/dots/hb resource so the server's heartbeats get 2.04 on
- * the same session (RFC 9132 §4.7). The only file that includes libcoap.
+ * the same session (RFC 9132 §4.7), and a standing observation on a token
+ * of its own. The only file that includes libcoap. Each channel has its
+ * own CoAP context, so a daemon may run one per thread beside its server
+ * context; libcoap's global log settings are left alone unless
+ * chan_opts.own_log asks.
  */
 #include <sys/socket.h>
 
@@ -17,7 +21,8 @@
 
 #include <coap3/coap.h>
 
-#include "dots-client/chan.h"
+#include "lib/text.h"
+#include "upstream/chan.h"
 #include "yang/codec.h"
 
 #define DOTS_CF		271	/* application/dots+cbor */
@@ -44,6 +49,12 @@ struct chan {
 	size_t		 queued;
 	unsigned	 server_hbs;
 	double		 last_server_hb;
+	/* the standing observation (chan_watch) and its answers */
+	uint8_t		 watch_token[8];
+	size_t		 watch_token_len;
+	struct rnode	*whead, *wtail;
+	size_t		 wqueued;
+	volatile int	*stop;
 	/* heartbeats sent alongside an observation (chan_heartbeat) */
 	uint8_t		 hb_token[8];
 	size_t		 hb_token_len;
@@ -125,13 +136,33 @@ chan_of(coap_session_t *session)
 	return coap_session_get_app_data(session);
 }
 
+/* Appends a received PDU to a queue; a full queue drops it (the reader
+ * is too slow, and the next notification carries the state anyway). */
+static coap_response_t
+enqueue(struct rnode **head, struct rnode **tail, size_t *queued,
+    const coap_pdu_t *received)
+{
+	struct rnode	*n;
+
+	if (*queued >= QUEUE_MAX || (n = calloc(1, sizeof(*n))) == NULL)
+		return COAP_RESPONSE_OK;
+	n->r.max_age = -1;
+	resp_from_pdu(&n->r, received);
+	if (*tail != NULL)
+		(*tail)->next = n;
+	else
+		*head = n;
+	*tail = n;
+	(*queued)++;
+	return COAP_RESPONSE_OK;
+}
+
 static coap_response_t
 response_handler(coap_session_t *session, const coap_pdu_t *sent,
     const coap_pdu_t *received, const coap_mid_t mid)
 {
 	struct chan	*c = chan_of(session);
 	coap_bin_const_t tok = coap_pdu_get_token(received);
-	struct rnode	*n;
 
 	if (c != NULL && c->hb_token_len != 0 &&
 	    tok.length == c->hb_token_len &&
@@ -140,6 +171,10 @@ response_handler(coap_session_t *session, const coap_pdu_t *sent,
 			c->hb_answers++;
 		return COAP_RESPONSE_OK;
 	}
+	if (c != NULL && c->watch_token_len != 0 &&
+	    tok.length == c->watch_token_len &&
+	    memcmp(tok.s, c->watch_token, tok.length) == 0)
+		return enqueue(&c->whead, &c->wtail, &c->wqueued, received);
 	if (c == NULL || tok.length != c->token_len ||
 	    memcmp(tok.s, c->token, tok.length) != 0) {
 		/* A late answer to an earlier request, or a notification
@@ -147,17 +182,7 @@ response_handler(coap_session_t *session, const coap_pdu_t *sent,
 		 * (RFC 7641 §3.6). */
 		return COAP_RESPONSE_FAIL;
 	}
-	if (c->queued >= QUEUE_MAX || (n = calloc(1, sizeof(*n))) == NULL)
-		return COAP_RESPONSE_OK;	/* reader too slow: drop */
-	n->r.max_age = -1;
-	resp_from_pdu(&n->r, received);
-	if (c->tail != NULL)
-		c->tail->next = n;
-	else
-		c->head = n;
-	c->tail = n;
-	c->queued++;
-	return COAP_RESPONSE_OK;
+	return enqueue(&c->head, &c->tail, &c->queued, received);
 }
 
 static void
@@ -264,21 +289,27 @@ log_handler(coap_log_t level, const char *message)
 }
 
 static int
+stopped(const struct chan *c)
+{
+	return chan_interrupted || (c->stop != NULL && *c->stop);
+}
+
+static int
 step(struct chan *c, int ms)
 {
-	if (chan_interrupted)
+	if (stopped(c))
 		return -EINTR;
 	if (ms > IO_SLICE_MS)
 		ms = IO_SLICE_MS;
 	if (ms < 1)
 		ms = 1;
-	if (coap_io_process(c->ctx, (uint32_t)ms) < 0 && !chan_interrupted)
+	if (coap_io_process(c->ctx, (uint32_t)ms) < 0 && !stopped(c))
 		return -EIO;
-	return chan_interrupted ? -EINTR : 0;
+	return stopped(c) ? -EINTR : 0;
 }
 
 static coap_session_t *
-session_new(struct chan *c, const struct client_opts *o,
+session_new(struct chan *c, const struct chan_opts *o,
     const coap_address_t *dst)
 {
 	coap_proto_t	proto = c->tcp ? COAP_PROTO_TLS : COAP_PROTO_DTLS;
@@ -326,7 +357,7 @@ session_drop(struct chan *c)
 
 /* One address: handshake until established, failed or deadline. */
 static int
-session_try(struct chan *c, const struct client_opts *o,
+session_try(struct chan *c, const struct chan_opts *o,
     const coap_address_t *dst, double deadline)
 {
 	int	rv;
@@ -348,7 +379,7 @@ session_try(struct chan *c, const struct client_opts *o,
 }
 
 int
-chan_open(struct chan **out, const struct client_opts *o,
+chan_open(struct chan **out, const struct chan_opts *o,
     const struct server_uri *su, int timeout_ms, char *err, size_t errlen)
 {
 	struct chan	*c;
@@ -358,11 +389,14 @@ chan_open(struct chan **out, const struct client_opts *o,
 	int		 rv = -ETIMEDOUT, naddr, i;
 
 	*out = NULL;
-	coap_startup();
-	coap_set_log_handler(log_handler);
-	coap_set_log_level(o->verbose >= 2 ? LOG_DEBUG :
-	    o->verbose == 1 ? LOG_INFO : LOG_ERR);
-	coap_dtls_set_log_level(o->verbose >= 2 ? LOG_DEBUG : LOG_ERR);
+	coap_startup();		/* once per process; later calls return */
+	if (o->own_log) {
+		coap_set_log_handler(log_handler);
+		coap_set_log_level(o->verbose >= 2 ? LOG_DEBUG :
+		    o->verbose == 1 ? LOG_INFO : LOG_ERR);
+		coap_dtls_set_log_level(o->verbose >= 2 ? LOG_DEBUG :
+		    LOG_ERR);
+	}
 	if (!coap_dtls_is_supported() || (su->tcp &&
 	    !coap_tls_is_supported())) {
 		snprintf(err, errlen, "libcoap has no (D)TLS support");
@@ -375,6 +409,7 @@ chan_open(struct chan **out, const struct client_opts *o,
 		return -ENOMEM;
 	}
 	c->tcp = su->tcp;
+	c->stop = o->stop;
 	snprintf(c->sni, sizeof(c->sni), "%s", su->host);
 	if ((c->ctx = coap_new_context(NULL)) == NULL) {
 		snprintf(err, errlen, "cannot create a CoAP context");
@@ -426,17 +461,23 @@ chan_open(struct chan **out, const struct client_opts *o,
 }
 
 static void
-queue_flush(struct chan *c)
+list_flush(struct rnode **head, struct rnode **tail, size_t *queued)
 {
 	struct rnode	*n;
 
-	while ((n = c->head) != NULL) {
-		c->head = n->next;
+	while ((n = *head) != NULL) {
+		*head = n->next;
 		resp_clear(&n->r);
 		free(n);
 	}
-	c->tail = NULL;
-	c->queued = 0;
+	*tail = NULL;
+	*queued = 0;
+}
+
+static void
+queue_flush(struct chan *c)
+{
+	list_flush(&c->head, &c->tail, &c->queued);
 }
 
 void
@@ -445,10 +486,11 @@ chan_close(struct chan *c)
 	if (c == NULL)
 		return;
 	queue_flush(c);
+	list_flush(&c->whead, &c->wtail, &c->wqueued);
 	session_drop(c);
+	/* no coap_cleanup(): other contexts of the process may live on */
 	if (c->ctx != NULL)
 		coap_free_context(c->ctx);
-	coap_cleanup();
 	free(c);
 }
 
@@ -535,20 +577,54 @@ send_req(struct chan *c, const struct chan_req *rq, char *err,
 	return 0;
 }
 
-/* Takes the oldest queued response; 1 if there was one. */
+/* Takes the oldest response of a queue; 1 if there was one. */
 static int
-dequeue(struct chan *c, struct dc_response *resp)
+list_take(struct rnode **head, struct rnode **tail, size_t *queued,
+    struct dc_response *resp)
 {
 	struct rnode	*n;
 
-	if ((n = c->head) == NULL)
+	if ((n = *head) == NULL)
 		return 0;
-	if ((c->head = n->next) == NULL)
-		c->tail = NULL;
-	c->queued--;
+	if ((*head = n->next) == NULL)
+		*tail = NULL;
+	(*queued)--;
 	*resp = n->r;		/* moves the body reference */
 	free(n);
 	return 1;
+}
+
+static int
+dequeue(struct chan *c, struct dc_response *resp)
+{
+	return list_take(&c->head, &c->tail, &c->queued, resp);
+}
+
+int
+chan_watch(struct chan *c, const struct chan_req *rq, char *err,
+    size_t errlen)
+{
+	coap_pdu_t	*pdu;
+
+	list_flush(&c->whead, &c->wtail, &c->wqueued);
+	coap_session_new_token(c->session, &c->watch_token_len,
+	    c->watch_token);
+	if ((pdu = build_pdu(c, rq, c->watch_token,
+	    c->watch_token_len)) == NULL) {
+		snprintf(err, errlen, "cannot build the observation");
+		return -EINVAL;
+	}
+	if (coap_send(c->session, pdu) == COAP_INVALID_MID) {
+		snprintf(err, errlen, "cannot send the observation");
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+chan_watch_take(struct chan *c, struct dc_response *resp)
+{
+	return list_take(&c->whead, &c->wtail, &c->wqueued, resp);
 }
 
 int
