@@ -203,10 +203,14 @@ setup_engine(const struct dotsd_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot add backend upstream");
 		return r;
 	}
-	if (!has_section(c, "xdp") && !has_section(c, "bgp"))
-		log_info("no xdp or bgp block: mitigations are recorded, "
-		    "not enforced");
-	return engine_start(err, errlen);
+	if ((r = engine_start(err, errlen)) != 0)
+		return r;
+	/* after start: only then are the levels' backends resolved */
+	if (engine_recording())
+		log_info("no level has a backend (no xdp or bgp block, no "
+		    "null or upstream named): mitigations are recorded, not "
+		    "enforced");
+	return 0;
 }
 
 /* Collects every module's descriptors; returns how many. */

@@ -174,7 +174,7 @@ engine_mnum_release(uint32_t n)
  * null backend named): mitigations are recorded, checked and answered,
  * and nothing is enforced (dotsd(8)).
  */
-static int
+int
 engine_recording(void)
 {
 	int	s;

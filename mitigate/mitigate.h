@@ -338,6 +338,8 @@ int	engine_configure(const char *key, const char *value, char *err,
 	    size_t errlen);
 int	engine_add_backend(const struct mit_backend *be);
 int	engine_start(char *err, size_t errlen);
+/* 1 when no escalation level has a backend: requests are only recorded. */
+int	engine_recording(void);
 void	engine_stop(void);
 
 /*
