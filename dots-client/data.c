@@ -6,15 +6,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dots-client/client.h"
 #include "dots-client/data.h"
-
-#define DC_MOD	"ietf-dots-data-channel:"
 
 enum {
 	D_CERT = 256, D_KEY, D_CA, D_CUID, D_CDID, D_FILE, D_TARGET, D_PORT,
@@ -78,21 +75,10 @@ data_usage(FILE *f)
 }
 
 static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
 list_add(struct data_list *l, const char *s, char *err, size_t errlen)
 {
 	if (l->n >= DATA_MAX_LIST)
-		return errf(err, errlen, "more than %d values", DATA_MAX_LIST);
+		return data_errf(err, errlen, "more than %d values", DATA_MAX_LIST);
 	l->v[l->n++] = s;
 	return 0;
 }
@@ -126,7 +112,7 @@ opt_apply(struct data_opts *o, int ch, const char *arg, char *err,
 	case 't':
 		o->timeout = strtod(arg, &end);
 		if (*arg == '\0' || *end != '\0' || o->timeout < 0)
-			return errf(err, errlen, "bad timeout \"%s\"", arg);
+			return data_errf(err, errlen, "bad timeout \"%s\"", arg);
 		return 0;
 	case D_CERT: o->cert = arg; return 0;
 	case D_KEY: o->key = arg; return 0;
@@ -144,7 +130,7 @@ opt_apply(struct data_opts *o, int ch, const char *arg, char *err,
 	case D_RATE: o->rate = arg; return 0;
 	case D_ACE: o->ace = arg; return 0;
 	}
-	return errf(err, errlen, "unknown option");
+	return data_errf(err, errlen, "unknown option");
 }
 
 /* "register", "alias put NAME", ... -> o->cmd and o->name. */
@@ -170,22 +156,22 @@ cmd_words(struct data_opts *o, char **w, int n, char *err, size_t errlen)
 	int	k;
 
 	if (n == 0)
-		return errf(err, errlen, "no command");
+		return data_errf(err, errlen, "no command");
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		if (strcmp(w[0], tab[i].a) != 0 || (tab[i].b != NULL &&
 		    (n < 2 || strcmp(w[1], tab[i].b) != 0)))
 			continue;
 		k = tab[i].b != NULL ? 2 : 1;
 		if (n > k + (tab[i].name ? 1 : 0))
-			return errf(err, errlen, "unexpected \"%s\"", w[n - 1]);
+			return data_errf(err, errlen, "unexpected \"%s\"", w[n - 1]);
 		if (tab[i].name == 2 && n == k)
-			return errf(err, errlen, "%s %s needs a name", w[0],
+			return data_errf(err, errlen, "%s %s needs a name", w[0],
 			    w[1]);
 		o->cmd = tab[i].cmd;
 		o->name = n > k ? w[k] : NULL;
 		return 0;
 	}
-	return errf(err, errlen, "unknown command \"%s%s%s\"", w[0],
+	return data_errf(err, errlen, "unknown command \"%s%s%s\"", w[0],
 	    n > 1 ? " " : "", n > 1 ? w[1] : "");
 }
 
@@ -196,24 +182,24 @@ data_check(const struct data_opts *o, char *err, size_t errlen)
 	int	put = o->cmd == DATA_ALIAS_PUT || o->cmd == DATA_ACL_PUT;
 
 	if (o->server == NULL || strncmp(o->server, "https://", 8) != 0)
-		return errf(err, errlen, "--server https://host[:port] is "
+		return data_errf(err, errlen, "--server https://host[:port] is "
 		    "required");
 	if (o->cert == NULL || o->key == NULL || o->ca == NULL)
-		return errf(err, errlen, "--cert, --key and --ca are required "
+		return data_errf(err, errlen, "--cert, --key and --ca are required "
 		    "(RFC 8783 §8: mutual authentication)");
 	if (put && o->name == NULL && o->file == NULL)
-		return errf(err, errlen, "put needs a name or --file");
+		return data_errf(err, errlen, "put needs a name or --file");
 	if (o->cmd == DATA_ALIAS_PUT && o->file == NULL &&
 	    o->targets.n + o->fqdns.n + o->uris.n == 0)
-		return errf(err, errlen, "alias put needs --target, --fqdn, "
+		return data_errf(err, errlen, "alias put needs --target, --fqdn, "
 		    "--uri or --file");
 	if (o->cmd == DATA_ACL_PUT && o->file == NULL &&
 	    o->dsts.n + o->srcs.n == 0)
-		return errf(err, errlen, "acl put needs --destination, "
+		return data_errf(err, errlen, "acl put needs --destination, "
 		    "--source or --file");
 	if (o->rate != NULL && (o->action == NULL ||
 	    strcmp(o->action, "rate-limit") != 0))
-		return errf(err, errlen, "--rate goes with --action "
+		return data_errf(err, errlen, "--rate goes with --action "
 		    "rate-limit");
 	return 0;
 }
@@ -239,12 +225,12 @@ data_args(struct data_opts *o, int argc, char **argv, char *err,
 			return 0;
 		}
 		if (ch == '?' || ch == ':')
-			return errf(err, errlen, "%s \"%s\"", ch == ':' ?
+			return data_errf(err, errlen, "%s \"%s\"", ch == ':' ?
 			    "missing value of" : "unknown option",
 			    argv[optind - 1]);
 		if (ch == 1) {
 			if (n == (int)(sizeof(words) / sizeof(words[0])))
-				return errf(err, errlen, "too many words");
+				return data_errf(err, errlen, "too many words");
 			words[n++] = optarg;
 			continue;
 		}

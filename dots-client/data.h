@@ -75,6 +75,9 @@ int	data_http(const struct data_opts *o, const char *method,
 	    const char *path, const char *body, struct data_reply *r,
 	    char *err, size_t errlen);
 
+int	data_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* main entry from main.c for argv[1] == "data" */
 int	data_main(int argc, char **argv);
 

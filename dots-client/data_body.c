@@ -17,8 +17,9 @@
 
 #define DC_MOD	"ietf-dots-data-channel:"
 
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
+/* err filled; -1, the data commands' one failure value */
+int
+data_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -134,7 +135,7 @@ alias_body(const struct data_opts *o, json_t **body, char *err,
 		json_object_set_new(al, "target-port-range", a);
 		for (i = 0; i < o->ports.n; i++) {
 			if (range(o->ports.v[i], &lo, &hi) < 0)
-				return errf(err, errlen, "bad port \"%s\"",
+				return data_errf(err, errlen, "bad port \"%s\"",
 				    o->ports.v[i]);
 			json_array_append_new(a, hi > lo ? json_pack("{s:I,s:I}",
 			    "lower-port", (json_int_t)lo, "upper-port",
@@ -147,7 +148,7 @@ alias_body(const struct data_opts *o, json_t **body, char *err,
 		json_object_set_new(al, "target-protocol", a);
 		for (i = 0; i < o->protos.n; i++) {
 			if ((p = proto_num(o->protos.v[i])) < 0)
-				return errf(err, errlen, "bad protocol \"%s\"",
+				return data_errf(err, errlen, "bad protocol \"%s\"",
 				    o->protos.v[i]);
 			json_array_append_new(a, json_integer(p));
 		}
@@ -184,18 +185,18 @@ ace_l4(const struct data_opts *o, long proto, json_t *m, char *err,
 	if (o->dport == NULL && o->sport == NULL)
 		return 0;
 	if (proto != 6 && proto != 17)
-		return errf(err, errlen, "ports need --protocol tcp or udp");
+		return data_errf(err, errlen, "ports need --protocol tcp or udp");
 	l4 = json_object();
 	json_object_set_new(m, proto == 6 ? "tcp" : "udp", l4);
 	if (o->dport != NULL) {
 		if ((p = port_match(o->dport)) == NULL)
-			return errf(err, errlen, "bad port \"%s\"", o->dport);
+			return data_errf(err, errlen, "bad port \"%s\"", o->dport);
 		json_object_set_new(l4, "destination-port-range-or-operator",
 		    p);
 	}
 	if (o->sport != NULL) {
 		if ((p = port_match(o->sport)) == NULL)
-			return errf(err, errlen, "bad port \"%s\"", o->sport);
+			return data_errf(err, errlen, "bad port \"%s\"", o->sport);
 		json_object_set_new(l4, "source-port-range-or-operator", p);
 	}
 	return 0;
@@ -211,12 +212,12 @@ ace_actions(const struct data_opts *o, char *err, size_t errlen)
 	if (strcmp(act, "drop") == 0 || strcmp(act, "accept") == 0)
 		return json_pack("{s:s}", "forwarding", act);
 	if (strcmp(act, "rate-limit") != 0) {
-		errf(err, errlen, "bad action \"%s\"", act);
+		data_errf(err, errlen, "bad action \"%s\"", act);
 		return NULL;
 	}
 	r = o->rate ? strtod(o->rate, &end) : -1;
 	if (o->rate == NULL || *end != '\0' || r < 0 || r > 1e15) {
-		errf(err, errlen, "rate-limit needs --rate bytes/s");
+		data_errf(err, errlen, "rate-limit needs --rate bytes/s");
 		return NULL;
 	}
 	/* decimal64, fraction-digits 2: a string in RFC 7951 JSON */
@@ -243,10 +244,10 @@ ace_one(const struct data_opts *o, size_t k, const char *dst,
 	if (src != NULL)
 		json_object_set_new(ip, key, json_string(src));
 	if (dst && src && !strchr(dst, ':') != !strchr(src, ':'))
-		errf(err, errlen, "%s and %s: mixed address families", dst,
+		data_errf(err, errlen, "%s and %s: mixed address families", dst,
 		    src);
 	else if (o->protocol && (proto = proto_num(o->protocol)) < 0)
-		errf(err, errlen, "bad protocol \"%s\"", o->protocol);
+		data_errf(err, errlen, "bad protocol \"%s\"", o->protocol);
 	if (err[0] != '\0' || ace_l4(o, proto, m, err, errlen) < 0 ||
 	    (act = ace_actions(o, err, errlen)) == NULL) {
 		json_decref(m);
@@ -290,7 +291,7 @@ file_body(const char *file, json_t **body, char *err, size_t errlen)
 	json_error_t	je;
 
 	if ((*body = json_load_file(file, 0, &je)) == NULL)
-		return errf(err, errlen, "%s:%d: %s", file, je.line, je.text);
+		return data_errf(err, errlen, "%s:%d: %s", file, je.line, je.text);
 	return 0;
 }
 
@@ -304,7 +305,7 @@ put_request(const struct data_opts *o, const char *cuid, const char **method,
 	*method = o->name != NULL ? "PUT" : "POST";
 	if (path_of(path, len, cuid, o->name == NULL ? "" : alias ?
 	    "/aliases/alias=" : "/acls/acl=", o->name) < 0)
-		return errf(err, errlen, "name too long");
+		return data_errf(err, errlen, "name too long");
 	if (o->file != NULL)
 		return file_body(o->file, body, err, errlen);
 	return alias ? alias_body(o, body, err, errlen) :
@@ -351,5 +352,5 @@ data_request(const struct data_opts *o, const char *cuid,
 		    o->name);
 		break;
 	}
-	return rc < 0 ? errf(err, errlen, "name too long") : 0;
+	return rc < 0 ? data_errf(err, errlen, "name too long") : 0;
 }
